@@ -1,0 +1,205 @@
+"""The ASGI gateway: the only module that knows the web framework (Starlette)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import redis.asyncio as aioredis
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from bot.channels import rest
+from bot.channels.base import InvalidRequest
+from bot.metrics import REGISTRY, REJECTED
+from bot.rasa import RasaClient, RasaUnavailable
+from bot.router import ConversationRouter, busy_reply
+from core.db import make_engine, ping
+from core.logging import get_logger
+from core.settings import Settings
+
+log = get_logger("motcua.gateway")
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+@dataclass
+class Gateway:
+    settings: Settings
+    rasa: RasaClient
+    router: ConversationRouter
+    engine: Engine
+    redis: aioredis.Redis | None
+
+    async def aclose(self) -> None:
+        await self.rasa.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
+        self.engine.dispose()
+
+
+def _gateway(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway
+
+
+async def _send_raw(send: Send, status: int, body: bytes, content_type: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _read_raw_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit() and int(value) > limit:
+            raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise InvalidRequest("client disconnected")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def rest_webhook(gateway: Gateway, scope: Scope, receive: Receive, send: Send) -> None:
+    """POST /webhooks/rest/webhook, as plain ASGI: the chat hot path skips the framework's
+    routing and middleware layers, so the gateway adds as little as possible to Rasa's time."""
+    text_plain = b"text/plain; charset=utf-8"
+    try:
+        body = await _read_raw_body(scope, receive, gateway.settings.max_body_bytes)
+        message, recipient = rest.parse(body)
+    except BodyTooLarge:
+        REJECTED.labels("rest", "too_large").inc()
+        await _send_raw(send, 413, b"body too large", text_plain)
+        return
+    except InvalidRequest as exc:
+        REJECTED.labels("rest", "malformed").inc()
+        await _send_raw(send, 400, str(exc).encode(), text_plain)
+        return
+    try:
+        payload = rest.render(recipient, await gateway.router.handle(message))
+    except Exception:
+        log.exception("unhandled error while answering", channel=message.channel)
+        payload = [{"recipient_id": recipient, "text": busy_reply(gateway.settings.hotline)}]
+    await _send_raw(
+        send,
+        200,
+        json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(),
+        b"application/json",
+    )
+
+
+async def healthz(request: Request) -> Response:
+    gateway = _gateway(request)
+    checks: dict[str, Any] = {}
+    try:
+        await asyncio.wait_for(asyncio.to_thread(ping, gateway.engine), timeout=3)
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        checks["database"] = f"error: {type(exc).__name__}"
+    if gateway.redis is None:
+        checks["redis"] = "in-process"
+    else:
+        try:
+            await asyncio.wait_for(gateway.redis.ping(), timeout=2)
+            checks["redis"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["redis"] = f"error: {type(exc).__name__}"
+    try:
+        status = await gateway.rasa.status()
+        checks["rasa"] = "ok"
+        checks["model"] = Path(str(status.get("model_file"))).name
+    except RasaUnavailable as exc:
+        checks["rasa"] = f"error: {exc}"
+    ready = all(checks[k] in ("ok", "in-process") for k in ("database", "redis", "rasa"))
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status_code=200 if ready else 503,
+    )
+
+
+async def metrics(_request: Request) -> Response:
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+async def index(_request: Request) -> Response:
+    return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+
+def create_app(settings: Settings) -> ASGIApp:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
+        gateway = Gateway(
+            settings=settings,
+            rasa=rasa,
+            router=ConversationRouter(rasa, hotline=settings.hotline),
+            engine=make_engine(settings.database_url),
+            redis=aioredis.Redis.from_url(settings.redis_url) if settings.redis_url else None,
+        )
+        app.state.gateway = gateway
+        log.info(
+            "gateway started",
+            rasa=settings.rasa_url,
+            redis="configured" if settings.redis_url else "in-process",
+        )
+        for channel, enabled in (
+            ("telegram", settings.telegram_enabled),
+            ("zalo", settings.zalo_enabled),
+            ("sms", settings.sms_enabled),
+        ):
+            if not enabled:
+                log.info(f"channel {channel} is off: its settings are absent")
+        try:
+            yield
+        finally:
+            await gateway.aclose()
+
+    routes = [
+        Route("/", index, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+    ]
+    framework = Starlette(routes=routes, lifespan=lifespan)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["path"] == "/webhooks/rest/webhook"
+            and scope["method"] == "POST"
+        ):
+            await rest_webhook(framework.state.gateway, scope, receive, send)
+        else:
+            await framework(scope, receive, send)
+
+    return app

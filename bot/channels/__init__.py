@@ -1,0 +1,1 @@
+"""Messaging channels: one folder per platform behind the `Channel` seam (see base.py)."""

@@ -1,0 +1,33 @@
+"""Prometheus metrics of the gateway (GET /metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+MESSAGES = Counter(
+    "motcua_messages_total",
+    "Messages handled by the gateway, by channel and direction (in/out).",
+    ["channel", "direction"],
+    registry=REGISTRY,
+)
+RASA_FAILURES = Counter(
+    "motcua_rasa_failures_total",
+    "Turns where Rasa was down, slow or answered nothing; the citizen got a polite fallback.",
+    ["reason"],
+    registry=REGISTRY,
+)
+REJECTED = Counter(
+    "motcua_rejected_requests_total",
+    "Webhook requests refused, by endpoint and reason (malformed, too_large, unauthorized).",
+    ["endpoint", "reason"],
+    registry=REGISTRY,
+)
+TURN_SECONDS = Histogram(
+    "motcua_turn_seconds",
+    "Time to answer one citizen message, Rasa included.",
+    ["channel"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    registry=REGISTRY,
+)

@@ -1,0 +1,109 @@
+"""The `motcua` command (CONTRACT §5)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+
+import typer
+from alembic import command
+from alembic.config import Config
+
+from core.db import make_engine, ping
+from core.logging import configure_logging, get_logger
+from core.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="Một Cửa: administration commands.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+reminders_app = typer.Typer(help="Result notices and pickup reminders.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(reminders_app, name="reminders")
+
+ROOT = Path(__file__).resolve().parent.parent
+log = get_logger("motcua.cli")
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    return settings
+
+
+def alembic_config(database_url: str) -> Config:
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.attributes["database_url"] = database_url
+    return cfg
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="target revision")) -> None:
+    """Applies the migrations (Alembic) to MOTCUA_DATABASE_URL."""
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        ping(engine)
+    except Exception as exc:  # noqa: BLE001 - any driver error means "cannot connect"
+        typer.echo(f"cannot connect to the database ({type(exc).__name__}): {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    command.upgrade(alembic_config(settings.database_url), revision)
+    typer.echo(f"database at revision {revision}")
+
+
+def _parse_now(now: str | None, settings: Settings) -> datetime:
+    if now is None:
+        return datetime.now(settings.tz)
+    try:
+        parsed = datetime.fromisoformat(now)
+    except ValueError:
+        typer.echo(f"--now: not an ISO 8601 time: {now!r}", err=True)
+        raise typer.Exit(2) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=settings.tz)
+
+
+@reminders_app.command("run-once")
+def reminders_run_once(
+    now: str | None = typer.Option(None, "--now", help="ISO 8601; default: the real clock"),
+) -> None:
+    """Sends every notification due at --now and exits."""
+    settings = _settings()
+    at = _parse_now(now, settings)
+    sent = skipped = failed = 0
+    log.info("reminders run", at=at.isoformat(), sent=sent, skipped=skipped, failed=failed)
+    typer.echo(f"sent {sent}, skipped {skipped}, failed {failed}")
+
+
+@reminders_app.command("worker")
+def reminders_worker(
+    interval: float = typer.Option(30.0, help="seconds between runs", min=0.1),
+) -> None:
+    """Runs `run-once` forever, until SIGINT or SIGTERM."""
+    settings = _settings()
+    stop = threading.Event()
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    log.info("reminder worker started", interval=interval, timezone=settings.timezone)
+    while not stop.is_set():
+        stop.wait(interval)
+    log.info("reminder worker stopped")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

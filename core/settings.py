@@ -1,0 +1,161 @@
+"""Settings from `MOTCUA_*` environment variables (and a `.env` file in the working directory).
+
+Unset means the embedded default. A value that is present but invalid stops start-up with a
+message naming the variable (`SettingsError`).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SmsProvider = Literal["http", "esms", "speedsms"]
+
+
+class SettingsError(Exception):
+    """A setting is present but invalid; the message names the variable."""
+
+
+def _check_http_url(value: str, *, name: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{name} must be an http(s) URL, got {value!r}")
+    return value.rstrip("/") if not value.endswith("/bot") else value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MOTCUA_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    database_url: str = "sqlite:///var/motcua.db"
+    redis_url: str | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    rasa_url: str = "http://127.0.0.1:5005"
+    actions_port: int = Field(default=5055, ge=1, le=65535)
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    # Gateway behaviour
+    rasa_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
+    hotline: str = ""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["console", "json"] = "console"
+
+    # Channels (CONTRACT §2); unset = channel off
+    telegram_token: SecretStr | None = None
+    telegram_secret_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    zalo_app_id: str | None = None
+    zalo_secret_key: SecretStr | None = None
+    zalo_oa_secret_key: SecretStr | None = None
+    zalo_access_token: SecretStr | None = None
+    zalo_refresh_token: SecretStr | None = None
+    zalo_api_base_url: str = "https://openapi.zalo.me"
+    zalo_oauth_base_url: str = "https://oauth.zaloapp.com"
+    zalo_business_base_url: str = "https://business.openapi.zalo.me"
+    zns_template_result_ready: str | None = None
+    sms_provider: SmsProvider | None = None
+    sms_http_send_url: str | None = None
+    sms_http_token: SecretStr | None = None
+    onestop_webhook_secret: SecretStr | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// SQLAlchemy URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis:// URL")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator(
+        "rasa_url",
+        "telegram_api_base_url",
+        "zalo_api_base_url",
+        "zalo_oauth_base_url",
+        "zalo_business_base_url",
+    )
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _check_http_url(value, name="the URL")
+
+    @field_validator("sms_http_send_url")
+    @classmethod
+    def _optional_url(cls, value: str | None) -> str | None:
+        return None if value in (None, "") else _check_http_url(str(value), name="the URL")
+
+    @model_validator(mode="after")
+    def _channel_requirements(self) -> Settings:
+        if self.telegram_token is not None and self.telegram_secret_token is None:
+            raise ValueError(
+                "MOTCUA_TELEGRAM_SECRET_TOKEN is required when MOTCUA_TELEGRAM_TOKEN is set"
+            )
+        if self.sms_provider == "http" and (
+            self.sms_http_send_url is None or self.sms_http_token is None
+        ):
+            raise ValueError(
+                "MOTCUA_SMS_HTTP_SEND_URL and MOTCUA_SMS_HTTP_TOKEN are required "
+                "when MOTCUA_SMS_PROVIDER=http"
+            )
+        return self
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def action_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.actions_port}/webhook"
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_token is not None
+
+    @property
+    def zalo_enabled(self) -> bool:
+        return self.zalo_app_id is not None and self.zalo_oa_secret_key is not None
+
+    @property
+    def sms_enabled(self) -> bool:
+        return self.sms_provider is not None
+
+
+def load_settings() -> Settings:
+    """Reads the settings; an invalid value raises SettingsError naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"])
+            variable = f"MOTCUA_{field.upper()}" if field else "settings"
+            lines.append(f"{variable}: {err['msg']}")
+        raise SettingsError("invalid configuration: " + "; ".join(lines)) from None

@@ -1,0 +1,1 @@
+"""Một Cửa: Vietnamese text handling and Rasa components."""
