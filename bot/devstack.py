@@ -6,6 +6,7 @@ The end-to-end tests use `Stack` to start the same processes on free ports.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -38,6 +39,13 @@ def rasa_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("PYTHONWARNINGS", "ignore")
     return env
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to send SIGTERM if the supervisor dies, even by SIGKILL."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 @dataclass
@@ -100,6 +108,9 @@ class Stack:
             )
 
     def start(self) -> None:
+        # Each service gets its own process group: Ctrl-C reaches only this supervisor, which
+        # stops each service once. (Sanic, under the action server, answers a second signal
+        # by SIGKILLing its whole process group, which must not be ours.)
         for service in self.services:
             service.process = subprocess.Popen(
                 service.argv,
@@ -107,6 +118,8 @@ class Stack:
                 env=service.env,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
+                process_group=0,
+                preexec_fn=_die_with_parent,
             )
             threading.Thread(target=self._pump, args=(service,), daemon=True).start()
 

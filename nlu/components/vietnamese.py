@@ -75,12 +75,15 @@ class VietnameseIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
-            "C": 8.0,
+            "C": 32.0,
             "max_iter": 2000,
             "word_ngram_max": 2,
             "char_ngram_min": 2,
             "char_ngram_max": 5,
             "ranking_length": 10,
+            # Confidence is scaled by the share of the message's words the model has seen,
+            # so gibberish ("zzz xxx") falls to the fallback instead of a confident guess.
+            "unknown_word_penalty": True,
         }
 
     def __init__(
@@ -172,13 +175,25 @@ class VietnameseIntentClassifier(GraphComponent, IntentClassifier):
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)
 
+    def known_share(self, text: str) -> float:
+        """The share of a message's words that occur in the training data (0 for none)."""
+        assert self.word is not None
+        words = text.split()
+        if not words:
+            return 0.0
+        vocabulary = self.word.vocabulary_
+        return sum(1 for w in words if w in vocabulary) / len(words)
+
     def process(self, messages: list[Message]) -> list[Message]:
         if self.coef is None or not self.labels:
             return messages
         todo = [m for m in messages if isinstance(m.get(TEXT), str) and m.get(TEXT)]
         if not todo:
             return messages
-        probas = self.predict_proba([features_text(m.get(TEXT)) for m in todo])
+        texts = [features_text(m.get(TEXT)) for m in todo]
+        probas = self.predict_proba(texts)
+        if self.config["unknown_word_penalty"]:
+            probas = probas * np.array([[self.known_share(t)] for t in texts])
         ranking_length = int(self.config["ranking_length"])
         for message, row in zip(todo, probas, strict=True):
             order = np.argsort(-row)

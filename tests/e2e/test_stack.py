@@ -1,0 +1,229 @@
+"""End to end: a real trained Rasa 3.6 model, the real Rasa server, the real action server
+(rasa-sdk on the app's Python) and the gateway, talking over loopback HTTP.
+
+Slow tier: the model is trained by scripts/train.sh (reused when the training data did not
+change), and each process takes a few seconds to start.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import unicodedata
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.devstack import ROOT, Stack, newest_model
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.slow
+
+CODE = "000.00.12.H49-241105-0012"
+
+
+@pytest.fixture(scope="module")
+def model() -> Path:
+    subprocess.run(["bash", "scripts/train.sh"], cwd=ROOT, check=True, capture_output=True)
+    return newest_model(ROOT / "models")
+
+
+@pytest.fixture(scope="module")
+def stack(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    db = tmp_path_factory.mktemp("e2e") / "motcua.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")} | {
+        "MOTCUA_DATABASE_URL": f"sqlite:///{db}",
+        "MOTCUA_HOTLINE": "0203 3 123 456",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "core.cli", "db", "upgrade"], cwd=ROOT, env=env, check=True
+    )
+    s = Stack(
+        rasa_url=f"http://127.0.0.1:{free_port()}",
+        http_port=free_port(),
+        actions_port=free_port(),
+        model_path=model,
+        env=env,
+    )
+    s.start()
+    try:
+        s.wait_ready(timeout=240)
+        yield s
+    finally:
+        s.stop()
+
+
+def chat(stack: Stack, message: str, sender: str | None = None) -> list[dict[str, Any]]:
+    response = httpx.post(
+        f"http://127.0.0.1:{stack.http_port}/webhooks/rest/webhook",
+        json={"sender": sender or f"web:{uuid.uuid4().hex}", "message": message},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    replies = response.json()
+    assert replies, "the gateway never answers with nothing"
+    return list(replies)
+
+
+def text_of(replies: list[dict[str, Any]]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+def test_greeting_offers_the_main_topics_as_buttons(stack: Stack) -> None:
+    replies = chat(stack, "xin chào")
+    assert replies[0]["text"].startswith("Dạ, xin chào")
+    titles = [b["title"] for b in replies[0]["buttons"]]
+    assert titles == ["Tra cứu hồ sơ", "Giấy tờ cần chuẩn bị", "Lệ phí", "Gặp cán bộ"]
+
+
+# One row per intent and typing style: the reply that intent's rule gives.
+CASES = [
+    ("cho hỏi làm cccd cần giấy tờ gì", "giấy tờ cần chuẩn bị tùy theo"),
+    ("lam can cuoc can mang nhung giay to gi", "giấy tờ cần chuẩn bị tùy theo"),
+    (nfd("đăng ký khai sinh cần những giấy tờ gì ạ"), "giấy tờ cần chuẩn bị tùy theo"),
+    ("le phi dang ky ket hon bn", "lệ phí tùy theo"),
+    ("làm hộ chiếu hết bao nhiêu tiền vậy", "lệ phí tùy theo"),
+    ("lam so do mat bao lau", "thời hạn giải quyết"),
+    ("thủ tục chuyển nhượng đất mấy ngày thì xong", "thời hạn giải quyết"),
+    ("bộ phận một cửa phường mấy giờ mở cửa", "giờ hành chính"),
+    ("nop ho so online tren cong dich vu cong the nao", "Cổng Dịch vụ công quốc gia"),
+    ("tôi muốn nhận kết quả qua bưu điện được không", "bưu chính công ích"),
+    ("báo cho tôi khi hồ sơ có kết quả nhé", "nhắn tin đến số điện thoại"),
+    ("đừng nhắn tin cho tôi nữa", "TC hoặc HUY"),
+    ("cho tôi gặp cán bộ", "chuyển câu hỏi đến cán bộ"),
+    ("can bo o day lam viec nhiet tinh qua", "cảm ơn ông/bà đã góp ý"),
+    ("bạn là người hay máy vậy", "trợ lý tự động"),
+    ("cảm ơn nhiều nha", "không có gì"),
+    ("tạm biệt", "chào ông/bà"),
+    ("giá vàng hôm nay bao nhiêu", "chỉ hỗ trợ về thủ tục hành chính"),
+    ("/ask_fee", "lệ phí tùy theo"),
+]
+
+
+@pytest.mark.parametrize(("message", "expected"), CASES)
+def test_citizen_questions_get_the_right_answer(stack: Stack, message: str, expected: str) -> None:
+    assert expected in text_of(chat(stack, message))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "hồ sơ 000.00.12.h49 - 241105 - 0012 đến đâu rồi ạ",
+        "ho so OOO.OO.12.H49-2411O5-OO12 xong chua",
+        "000.00.12.H49 241105 0012",
+        nfd("tra cứu hồ sơ 000.00.12.H49-241105-0012"),
+    ],
+)
+def test_dossier_code_reaches_the_action_server_canonical(stack: Stack, typed: str) -> None:
+    assert CODE in text_of(chat(stack, typed))
+
+
+def test_status_dialogue_asks_for_the_code_then_uses_it(stack: Stack) -> None:
+    sender = f"web:{uuid.uuid4().hex}"
+    first = text_of(chat(stack, "kiểm tra tình trạng hồ sơ giúp tôi", sender))
+    assert "mã hồ sơ" in first
+    second = text_of(chat(stack, "000.00.12.h49-241105-0012", sender))
+    assert CODE in second
+
+
+def test_two_fallbacks_in_a_row_offer_a_human(stack: Stack) -> None:
+    sender = f"web:{uuid.uuid4().hex}"
+    first = chat(stack, "zzzq xxqv", sender)
+    assert "chưa hiểu rõ" in first[0]["text"]
+    assert {b["payload"] for b in first[0]["buttons"]} >= {"/check_dossier_status", "/ask_fee"}
+    second = chat(stack, "qqxz vvkj", sender)
+    assert "gặp cán bộ" in second[0]["text"]
+
+
+def test_rasa_parses_codes_canonical_and_intents_without_diacritics(stack: Stack) -> None:
+    rasa_url = stack.services[0].env["MOTCUA_RASA_URL"]
+    parsed = httpx.post(
+        f"{rasa_url}/model/parse", json={"text": "hs ooo.oo.12.h49 - 241105 - oo12 sao roi"}
+    ).json()
+    assert parsed["intent"]["name"] == "check_dossier_status"
+    assert [(e["entity"], e["value"]) for e in parsed["entities"]] == [("dossier_code", CODE)]
+
+
+def test_healthz_and_metrics_on_the_live_stack(stack: Stack) -> None:
+    health = httpx.get(f"http://127.0.0.1:{stack.http_port}/healthz").json()
+    assert health["status"] == "ok"
+    assert health["checks"]["model"].startswith("motcua-")
+    metrics = httpx.get(f"http://127.0.0.1:{stack.http_port}/metrics").text
+    assert 'motcua_messages_total{channel="web",direction="in"}' in metrics
+
+
+def test_zz_rasa_down_still_gets_a_polite_answer(stack: Stack) -> None:
+    """Runs last in this module: it stops the Rasa server."""
+    rasa = stack.services[0]
+    assert rasa.name == "rasa"
+    assert rasa.process is not None
+    rasa.process.send_signal(signal.SIGKILL)
+    rasa.process.wait(10)
+    replies = chat(stack, "lệ phí làm căn cước")
+    assert "hệ thống đang bận" in replies[0]["text"]
+    assert "0203 3 123 456" in replies[0]["text"]
+    health = httpx.get(f"http://127.0.0.1:{stack.http_port}/healthz")
+    assert health.status_code == 503
+
+
+def test_make_run_supervisor_prints_the_url_and_stops_everything_on_ctrl_c(
+    model: Path, tmp_path: Path
+) -> None:
+    http_port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")} | {
+        "MOTCUA_DATABASE_URL": f"sqlite:///{tmp_path}/run.db",
+        "MOTCUA_HTTP_PORT": str(http_port),
+        "MOTCUA_RASA_URL": f"http://127.0.0.1:{free_port()}",
+        "MOTCUA_ACTIONS_PORT": str(free_port()),
+    }
+    log = tmp_path / "run.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.devstack"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 240
+    try:
+        while f"Chat here: http://127.0.0.1:{http_port}/" not in log.read_text():
+            assert process.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.5)
+        assert chat_port_answers(http_port)
+        # Ctrl-C in a terminal signals the whole foreground process group.
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(60) == 0, log.read_text()[-3000:]
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    leftovers = subprocess.run(
+        ["pgrep", "-f", f"--port {env['MOTCUA_RASA_URL'].rsplit(':', 1)[1]}"],
+        capture_output=True,
+        text=True,
+    )
+    assert leftovers.stdout.strip() == "", "Rasa outlived the supervisor"
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{http_port}/healthz")
+
+
+def chat_port_answers(port: int) -> bool:
+    response = httpx.post(
+        f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+        json={"sender": "web:run", "message": "xin chào"},
+        timeout=30,
+    )
+    return response.status_code == 200 and "xin chào" in response.text
