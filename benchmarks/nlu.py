@@ -27,6 +27,7 @@ from nlu.text import fold
 from nlu.training_data import Example, load_examples, write_examples
 
 SEED = 20261124
+RESULTS = Path(__file__).resolve().parent / "results"
 HELD_OUT = 0.2
 
 Metrics = dict[str, dict[str, Any]]
@@ -182,7 +183,15 @@ def accuracy_benchmarks(workdir: Path, port: int) -> Metrics:
         rasa.terminate()
         rasa.wait(30)
     n = len(test_set)
+    errors = [
+        f"{ex.intent:28s} -> {r['intent']['name']:28s} {r['intent']['confidence']:.2f}  {ex.text}"
+        for ex, r in zip(test_set, typed, strict=True)
+        if r["intent"]["name"] != ex.intent
+    ]
+    (RESULTS / "nlu_errors.txt").write_text("\n".join(errors) + "\n", encoding="utf-8")
+    fallbacks = sum(1 for p in typed_pred if p == "nlu_fallback")
     return {
+        "nlu_fallback_rate_held_out": metric(fallbacks / n, "ratio", lower_is_better=True),
         "nlu_intent_accuracy_typed": metric(
             sum(g == p for g, p in zip(gold, typed_pred, strict=True)) / n,
             "ratio", lower_is_better=False),

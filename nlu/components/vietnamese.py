@@ -75,7 +75,7 @@ class VietnameseIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
-            "C": 32.0,
+            "C": 100.0,
             "max_iter": 2000,
             "word_ngram_max": 2,
             "char_ngram_min": 2,
