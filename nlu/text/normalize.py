@@ -292,7 +292,11 @@ _EMOJI_WORDS: Final = {
     "🥰": "thich", "<3": "thich",
 }  # fmt: skip
 _EMOJI_RE: Final = re.compile(
-    "|".join(re.escape(k) for k in sorted(_EMOJI_WORDS, key=len, reverse=True))
+    "|".join(
+        # ":d" and ":v" end in a letter: not when a word or a combining mark goes on.
+        re.escape(k) + (rf"(?![\w{_MARKS}])" if k[-1].isalpha() else "")
+        for k in sorted(_EMOJI_WORDS, key=len, reverse=True)
+    )
     + r"|[:=]\)+", re.IGNORECASE
 )  # fmt: skip
 _HAS_SYMBOL: Final = re.compile(r"[^\w\s.,?!\-]").search
@@ -315,7 +319,12 @@ def _features(text: str) -> list[tuple[str, int, int]]:
     if _HAS_SYMBOL(text):
         emoji = _emoji_features(text)
         if emoji:
-            words = _token_features(text)
+            spans = {(start, end) for _, start, end in emoji}
+            words = [
+                w
+                for w in _token_features(text)
+                if not any(start <= w[1] < end for start, end in spans)  # the "D" of ":D"
+            ]
             return sorted(words + emoji, key=lambda item: item[1])
     return _token_features(text)
 
