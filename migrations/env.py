@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import core.schema  # noqa: F401 - registers every table on Base.metadata
 from core.db import Base, make_engine
 from core.settings import load_settings
 

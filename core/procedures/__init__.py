@@ -1,0 +1,1 @@
+"""The procedure catalog: parsed from the national database, curated, searchable."""

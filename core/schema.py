@@ -1,0 +1,3 @@
+"""Imports every module that defines tables, so Base.metadata knows them all."""
+
+import core.procedures.tables  # noqa: F401
