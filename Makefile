@@ -42,8 +42,8 @@ test-e2e: setup ## the slow tier: trains a model, talks to real Rasa + actions +
 test: setup lint typecheck ## everything: lint, types, unit, storage and end-to-end tiers
 	@$(PY) -m pytest $(PYTEST_FLAGS)
 
-bench: setup ## benchmarks -> benchmarks/results/latest.json
-	@$(PY) -m benchmarks.run
+bench: setup ## benchmarks -> benchmarks/results/latest.json (BENCH="nlu search" for some)
+	@$(PY) -m benchmarks.run $(BENCH)
 
 lock: ## re-pin the app's dependencies (requirements.lock)
 	@$(PY) -m pip install --quiet uv && $(VENV)/bin/uv pip compile pyproject.toml --extra dev -p 3.11 --generate-hashes --no-header -o requirements.lock

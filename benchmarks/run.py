@@ -6,6 +6,7 @@ machines are shared and noisy; nothing here asserts a threshold.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import platform
@@ -14,9 +15,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import nlu
-
 RESULTS = Path(__file__).resolve().parent / "results"
+# Each suite is a module benchmarks/<name>.py with run(free_port) -> {metric: value}.
+SUITES = ("nlu",)
 
 
 def free_port() -> int:
@@ -34,12 +35,22 @@ def machine() -> str:
 
 def main() -> int:
     results: dict[str, dict[str, object]] = {}
-    for name, bench in (("nlu", nlu.run),):
+    names = sys.argv[1:] or list(SUITES)
+    unknown = set(names) - set(SUITES)
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(sorted(unknown))}; known: {', '.join(SUITES)}")
+        return 2
+    for name in names:
         print(f"[bench] {name} …", flush=True)
+        bench = importlib.import_module(f"benchmarks.{name}").run
         for metric, value in bench(free_port).items():
             results[metric] = value
             print(f"  {metric:50s} {value['value']:>12} {value['unit']}", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    latest = RESULTS / "latest.json"
+    if set(names) != set(SUITES) and latest.exists():
+        # A partial run updates its own metrics and keeps the others' last figures.
+        results = json.loads(latest.read_text())["results"] | results
     out = {"machine": machine(), "when": datetime.now(UTC).isoformat(), "results": results}
     (RESULTS / "latest.json").write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     print(f"[bench] wrote {RESULTS / 'latest.json'}")
