@@ -13,7 +13,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Final
 
-from nlu.text.abbreviations import expand_word
+from nlu.text.abbreviations import ABBREVIATIONS, expand_word
 from nlu.text.dossier_code import find_dossier_codes
 
 __all__ = [
@@ -278,6 +278,8 @@ def _word_features(raw: str) -> tuple[str, ...]:
         return (NUMBER_FEATURE,)
     if len(word) > 1 and not word.strip("k"):
         return ("kk",)  # "kkkk" is laughter, not an elongated "k" (không)
+    if word in ABBREVIATIONS:  # before squashing repeats: "cccd" is no elongated "cd"
+        return expand_word(word)
     return expand_word(_ELONGATION_RE.sub(_first_group, word))
 
 

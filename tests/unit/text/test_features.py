@@ -37,6 +37,7 @@ FEATURES_CASES = [
     pytest.param("dạaaa", "da", id="elongation-after-fold"),
     pytest.param("too good", "too good", id="double-letters-kept"),
     pytest.param("okkkk", "ok", id="elongated-abbreviation"),
+    pytest.param("làm CCCD", "lam can cuoc cong dan", id="abbreviation-with-a-triple-letter"),
     pytest.param("kooo đc", "khong duoc", id="elongated-negation"),
     pytest.param("👍", "ok", id="emoji-yes"),
     pytest.param("ok 👍👍", "ok ok", id="emoji-repeated-once"),
