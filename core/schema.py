@@ -1,3 +1,4 @@
 """Imports every module that defines tables, so Base.metadata knows them all."""
 
+import core.dossiers.tables
 import core.procedures.tables  # noqa: F401
