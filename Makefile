@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_FLAGS ?=
 
-.PHONY: help setup run test test-unit test-e2e train bench lint format typecheck lock lock-rasa migrate clean
+.PHONY: help setup demo run test test-unit test-e2e train bench lint format typecheck lock lock-rasa migrate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,7 +19,11 @@ train: setup ## train the Rasa model into models/ (only when the training data c
 migrate: setup ## apply database migrations
 	@$(VENV)/bin/motcua db upgrade
 
-run: setup train migrate ## start Rasa, actions, gateway and reminder worker; Ctrl-C stops all
+demo: migrate ## load the procedure catalog and the demo dossiers (idempotent)
+	@$(VENV)/bin/motcua import-procedures data/procedures
+	@$(VENV)/bin/motcua import-dossiers data/demo/dossiers.csv
+
+run: setup train demo ## start Rasa, actions, gateway and reminder worker; Ctrl-C stops all
 	@$(PY) -m bot.devstack
 
 lint: setup ## ruff

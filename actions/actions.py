@@ -2,15 +2,71 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+from functools import cache
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
 
+from core.db import make_engine
+from core.dossiers.replies import dossier_list, owner_details, public_status
+from core.dossiers.repository import SqlDossierRepository
+from core.dossiers.verification import Outcome, Verifier, owns_by_channel
+from core.procedures.desk import ProcedureDesk, Reply, Topic
+from core.settings import Settings, load_settings
 from nlu.text import canonical_dossier_code, find_dossier_codes
 
 DomainDict = dict[str, Any]
+_FOUR_DIGITS = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+
+
+@cache
+def settings() -> Settings:
+    return load_settings()
+
+
+@cache
+def engine() -> Engine:
+    return make_engine(settings().database_url)
+
+
+@cache
+def desk() -> ProcedureDesk:
+    return ProcedureDesk.load(engine=engine())
+
+
+@cache
+def dossiers() -> SqlDossierRepository:
+    return SqlDossierRepository(engine())
+
+
+@cache
+def verifier() -> Verifier:
+    return Verifier(sessionmaker(engine(), expire_on_commit=False))
+
+
+def now() -> datetime:
+    return datetime.now(settings().tz)
+
+
+def entity(tracker: Tracker, name: str) -> str | None:
+    for item in tracker.latest_message.get("entities", []):
+        if item.get("entity") == name and item.get("value"):
+            return str(item["value"])
+    return None
+
+
+def say(dispatcher: CollectingDispatcher, reply: Reply, topic: Topic) -> None:
+    buttons = [
+        {"title": c.title, "payload": f'/{topic.value}{{"procedure_code": "{c.code}"}}'}
+        for c in reply.choices
+    ]
+    dispatcher.utter_message(text=reply.text, buttons=buttons or None)
 
 
 def latest_dossier_code(tracker: Tracker) -> str | None:
@@ -60,7 +116,33 @@ class ActionFallback(Action):
         return []
 
 
+class ActionAnswerProcedure(Action):
+    """Papers, time limit or fee of the procedure the message names (or the one of the
+    previous turn: "còn lệ phí thì sao?")."""
+
+    def name(self) -> str:
+        return "action_answer_procedure"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        intent = str((tracker.latest_message.get("intent") or {}).get("name"))
+        topics = {t.value: t for t in Topic}
+        topic = topics.get(intent, Topic.REQUIRED_DOCUMENTS)
+        chosen = entity(tracker, "procedure_code")
+        remembered = tracker.get_slot("procedure_code")
+        if chosen:
+            reply = desk().answer_for(topic, chosen)
+        else:
+            text = tracker.latest_message.get("text") or ""
+            reply = desk().answer(topic, text=text, remembered=remembered)
+        say(dispatcher, reply, topic)
+        return [SlotSet("procedure_code", reply.procedure_code)] if reply.procedure_code else []
+
+
 class ActionCheckDossierStatus(Action):
+    """Public status for anyone with the code; details for the verified owner (CONTRACT §7)."""
+
     def name(self) -> str:
         return "action_check_dossier_status"
 
@@ -68,8 +150,61 @@ class ActionCheckDossierStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         code = latest_dossier_code(tracker)
+        verified_phone = tracker.get_slot("verified_phone")
         if code is None:
+            if verified_phone:  # "hồ sơ của tôi" from a verified citizen
+                dispatcher.utter_message(
+                    text=dossier_list(dossiers().find_by_phone(verified_phone))
+                )
+                return []
             dispatcher.utter_message(response="utter_ask_dossier_code")
             return []
-        dispatcher.utter_message(response="utter_dossier_lookup_unavailable", dossier_code=code)
-        return [SlotSet("dossier_code", code)]
+        dossier = dossiers().get(code)
+        if dossier is None:
+            dispatcher.utter_message(response="utter_dossier_not_found", dossier_code=code)
+            return [SlotSet("dossier_code", code)]
+        tz = settings().tz
+        dispatcher.utter_message(
+            text=public_status(dossier, now=now(), tz=tz, hotline=settings().hotline)
+        )
+        owner = owns_by_channel(dossier, tracker.sender_id) or (
+            verified_phone is not None and verified_phone == dossier.phone
+        )
+        if owner:
+            dispatcher.utter_message(text=owner_details(dossier, tz=tz))
+            return [SlotSet("dossier_code", code)]
+        dispatcher.utter_message(response="utter_ask_phone_digits")
+        return [SlotSet("dossier_code", code), SlotSet("pending_verification", code)]
+
+
+class ActionVerifyDossierOwner(Action):
+    """The citizen answers with the last 4 digits of the dossier's phone number."""
+
+    def name(self) -> str:
+        return "action_verify_dossier_owner"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        code = tracker.get_slot("pending_verification")
+        found = _FOUR_DIGITS.findall(tracker.latest_message.get("text") or "")
+        if not code:
+            dispatcher.utter_message(response="utter_ask_dossier_code")
+            return []
+        if not found:
+            dispatcher.utter_message(response="utter_ask_phone_digits")
+            return []
+        dossier = dossiers().get(code)
+        if dossier is None:
+            return [SlotSet("pending_verification", None)]
+        verdict = verifier().check_last_digits(
+            dossier, found[-1], sender=tracker.sender_id, now=now()
+        )
+        if verdict.outcome is Outcome.VERIFIED:
+            dispatcher.utter_message(text=owner_details(dossier, tz=settings().tz))
+            return [SlotSet("pending_verification", None), SlotSet("verified_phone", dossier.phone)]
+        if verdict.outcome is Outcome.BLOCKED:
+            dispatcher.utter_message(response="utter_verification_blocked")
+            return [SlotSet("pending_verification", None)]
+        dispatcher.utter_message(response="utter_verification_wrong")
+        return []

@@ -7,6 +7,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -26,7 +27,9 @@ from bot.metrics import REGISTRY, REJECTED
 from bot.rasa import RasaClient, RasaUnavailable
 from bot.router import ConversationRouter, busy_reply
 from core.db import make_engine, ping
+from core.dossiers.repository import SqlDossierRepository
 from core.logging import get_logger
+from core.onestop import push
 from core.settings import Settings
 
 log = get_logger("motcua.gateway")
@@ -44,6 +47,7 @@ class Gateway:
     router: ConversationRouter
     engine: Engine
     redis: aioredis.Redis | None
+    dossiers: SqlDossierRepository
 
     async def aclose(self) -> None:
         await self.rasa.aclose()
@@ -118,6 +122,49 @@ async def rest_webhook(gateway: Gateway, scope: Scope, receive: Receive, send: S
     )
 
 
+ONESTOP_MAX_BODY = 8 * 1024 * 1024
+
+
+async def onestop_webhook(request: Request) -> Response:
+    """CONTRACT §4.5: a signed batch of dossier rows from the one-stop system."""
+    gateway = _gateway(request)
+    secret = gateway.settings.onestop_webhook_secret
+    if secret is None:
+        return PlainTextResponse("not configured", status_code=404)
+    try:
+        body = await _read_raw_body(request.scope, request.receive, ONESTOP_MAX_BODY)
+    except BodyTooLarge:
+        REJECTED.labels("onestop", "too_large").inc()
+        return PlainTextResponse("body too large", status_code=413)
+    except InvalidRequest as exc:
+        return PlainTextResponse(str(exc), status_code=400)
+    try:
+        result = await asyncio.to_thread(
+            push.receive,
+            body,
+            signature=request.headers.get(push.SIGNATURE_HEADER),
+            secret=secret.get_secret_value(),
+            repository=gateway.dossiers,
+            tz=gateway.settings.tz,
+            now=datetime.now(gateway.settings.tz),
+        )
+    except push.BadSignature as exc:
+        REJECTED.labels("onestop", "unauthorized").inc()
+        return PlainTextResponse(str(exc), status_code=401)
+    except push.BadBatch as exc:
+        REJECTED.labels("onestop", "malformed").inc()
+        return PlainTextResponse(str(exc), status_code=400)
+    log.info(
+        "one-stop push",
+        received=result.received,
+        created=result.created,
+        updated=result.updated,
+        status_changes=len(result.changes),
+        rejected=len(result.rejected),
+    )
+    return JSONResponse(result.as_json())
+
+
 async def healthz(request: Request) -> Response:
     gateway = _gateway(request)
     checks: dict[str, Any] = {}
@@ -159,11 +206,13 @@ def create_app(settings: Settings) -> ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
+        engine = make_engine(settings.database_url)
         gateway = Gateway(
             settings=settings,
             rasa=rasa,
             router=ConversationRouter(rasa, hotline=settings.hotline),
-            engine=make_engine(settings.database_url),
+            engine=engine,
+            dossiers=SqlDossierRepository(engine),
             redis=aioredis.Redis.from_url(settings.redis_url) if settings.redis_url else None,
         )
         app.state.gateway = gateway
@@ -179,6 +228,8 @@ def create_app(settings: Settings) -> ASGIApp:
         ):
             if not enabled:
                 log.info(f"channel {channel} is off: its settings are absent")
+        if settings.onestop_webhook_secret is None:
+            log.info("one-stop push webhook is off: MOTCUA_ONESTOP_WEBHOOK_SECRET is absent")
         try:
             yield
         finally:
@@ -188,6 +239,7 @@ def create_app(settings: Settings) -> ASGIApp:
         Route("/", index, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
+        Route("/webhooks/onestop", onestop_webhook, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     framework = Starlette(routes=routes, lifespan=lifespan)

@@ -13,7 +13,9 @@ from alembic import command
 from alembic.config import Config
 
 from core.db import make_engine, ping
+from core.dossiers import csv_import
 from core.logging import configure_logging, get_logger
+from core.procedures import store as procedure_store
 from core.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(help="Một Cửa: administration commands.", no_args_is_help=True)
@@ -21,6 +23,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 reminders_app = typer.Typer(help="Result notices and pickup reminders.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(reminders_app, name="reminders")
+csv_import.register(app)
+procedure_store.register(app)
 
 ROOT = Path(__file__).resolve().parent.parent
 log = get_logger("motcua.cli")

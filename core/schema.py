@@ -1,4 +1,5 @@
 """Imports every module that defines tables, so Base.metadata knows them all."""
 
 import core.dossiers.tables
+import core.dossiers.verification
 import core.procedures.tables  # noqa: F401

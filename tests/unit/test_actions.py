@@ -1,13 +1,28 @@
-"""The action server's actions, driven through rasa-sdk's executor with Rasa 3.6 payloads."""
+"""The action server's actions, driven through rasa-sdk's executor with Rasa 3.6 payloads,
+against a real SQLite database (migrated) and the real catalog."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from rasa_sdk.executor import ActionExecutor
+from sqlalchemy.orm import Session
+
+import actions.actions as act
+from core.cli import alembic_config
+from core.dossiers.model import ChangeSource, DossierData, DossierStatus
+from core.dossiers.repository import SqlDossierRepository
+from core.dossiers.verification import VerificationAttempt
+from core.settings import Settings
 
 CODE = "000.00.12.H49-241105-0012"
+OTHER = "000.00.12.H49-241106-0001"
+PHONE = "+84912345678"
 
 
 def user(text: str, intent: str, entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -28,17 +43,20 @@ def action(name: str) -> dict[str, Any]:
 
 
 def call(
-    next_action: str, events: list[dict[str, Any]], slots: dict[str, Any] | None = None
+    next_action: str,
+    events: list[dict[str, Any]],
+    slots: dict[str, Any] | None = None,
+    sender: str = "web:test",
 ) -> dict[str, Any]:
     latest = next(e for e in reversed(events) if e["event"] == "user")
     return {
         "next_action": next_action,
-        "sender_id": "web:test",
+        "sender_id": sender,
         "version": "3.6.21",
-        "domain": {"responses": {}, "slots": {"dossier_code": {"type": "text"}}},
+        "domain": {"responses": {}, "slots": {}},
         "tracker": {
-            "sender_id": "web:test",
-            "slots": slots or {"dossier_code": None},
+            "sender_id": sender,
+            "slots": slots or {},
             "latest_message": latest["parse_data"],
             "events": events,
             "paused": False,
@@ -56,88 +74,243 @@ def executor() -> ActionExecutor:
     return ex
 
 
+@pytest.fixture(autouse=True)
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    url = f"sqlite:///{tmp_path}/actions.db"
+    command.upgrade(alembic_config(url), "head")
+    monkeypatch.setattr(act, "settings", lambda: Settings(database_url=url, hotline="1022"))
+    for cached in (act.engine, act.dossiers, act.verifier):
+        cached.cache_clear()
+    now = datetime.now(UTC)
+    act.dossiers().upsert_many(
+        [
+            DossierData(
+                code=CODE,
+                procedure_code="1.000894",
+                procedure_name="Đăng ký kết hôn",
+                status=DossierStatus.SUPPLEMENT_REQUESTED,
+                received_at=now - timedelta(days=2),
+                due_at=now + timedelta(days=3),
+                applicant_name="Nguyễn Văn An",
+                phone=PHONE,
+                office="Bộ phận một cửa UBND phường Hồng Gai",
+                note="Bổ sung bản sao giấy xác nhận tình trạng hôn nhân",
+            ),
+            DossierData(
+                code=OTHER,
+                procedure_name="Đăng ký tạm trú",
+                status=DossierStatus.PROCESSING,
+                received_at=now - timedelta(days=9),
+                due_at=now - timedelta(days=1),
+                applicant_name="Trần Thị Bình",
+                phone="+84987654321",
+            ),
+        ],
+        source=ChangeSource.CSV,
+        now=now,
+    )
+    yield
+    for cached in (act.engine, act.dossiers, act.verifier):
+        cached.cache_clear()
+
+
 async def run(executor: ActionExecutor, payload: dict[str, Any]) -> dict[str, Any]:
     result = await executor.run(payload)
     assert result is not None
-    return (
-        {"events": result.events, "responses": result.responses}
-        if hasattr(result, "events")
-        else dict(result)
-    )
+    return {"events": result.events, "responses": result.responses}
 
 
-async def test_dossier_status_without_code_asks_for_it(executor: ActionExecutor) -> None:
+def texts(out: dict[str, Any]) -> str:
+    return "\n".join(r.get("text") or r.get("response") or "" for r in out["responses"])
+
+
+def slots(out: dict[str, Any]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in out["events"] if e["event"] == "slot"}
+
+
+async def test_status_without_code_asks_for_it(executor: ActionExecutor) -> None:
     out = await run(
         executor,
-        call(
-            "action_check_dossier_status",
-            [action("action_listen"), user("hồ sơ của tôi", "check_dossier_status")],
-        ),
+        call("action_check_dossier_status", [user("hồ sơ của tôi", "check_dossier_status")]),
     )
     assert [r["response"] for r in out["responses"]] == ["utter_ask_dossier_code"]
-    assert out["events"] == []
+
+
+async def test_unknown_code_is_reported_canonical(executor: ActionExecutor) -> None:
+    out = await run(
+        executor,
+        call("action_check_dossier_status", [user("hs ooo.oo.99.h49-241105-0001", "x")]),
+    )
+    assert out["responses"][0]["response"] == "utter_dossier_not_found"
+    assert out["responses"][0]["dossier_code"] == "000.00.99.H49-241105-0001"
 
 
 @pytest.mark.parametrize(
-    ("text", "entities"),
-    [
-        (f"hồ sơ {CODE}", [{"entity": "dossier_code", "value": CODE}]),
-        ("ho so 000.00.12.h49 - 241105 - 0012 sao roi", []),  # typed, no entity extracted
-        ("OOO.OO.12.H49-2411O5-OO12", []),
-    ],
+    "typed", [CODE, "ho so 000.00.12.h49 - 241105 - 0012 sao roi", "OOO.OO.12.H49-2411O5-OO12"]
 )
-async def test_dossier_status_canonicalizes_the_code(
-    executor: ActionExecutor, text: str, entities: list[dict[str, Any]]
-) -> None:
+async def test_anyone_gets_the_public_status_only(executor: ActionExecutor, typed: str) -> None:
+    out = await run(executor, call("action_check_dossier_status", [user(typed, "x")]))
+    said = texts(out)
+    assert CODE in said
+    assert "cần bổ sung giấy tờ" in said
+    assert "Đăng ký kết hôn" in said
+    for private in ("Nguyễn Văn An", "0912345678", "5678", "giấy xác nhận tình trạng hôn nhân"):
+        assert private not in said
+    assert out["responses"][-1]["response"] == "utter_ask_phone_digits"
+    assert slots(out) == {"dossier_code": CODE, "pending_verification": CODE}
+
+
+async def test_overdue_dossier_gets_an_apology_and_the_hotline(executor: ActionExecutor) -> None:
+    out = await run(executor, call("action_check_dossier_status", [user(OTHER, "x")]))
+    said = texts(out)
+    assert "quá hạn" in said
+    assert "xin lỗi" in said
+    assert "1022" in said
+
+
+async def test_the_right_digits_reveal_the_details(executor: ActionExecutor) -> None:
+    events = [user("4 số cuối là 5678", "provide_phone_digits")]
     out = await run(
         executor,
-        call("action_check_dossier_status", [user(text, "check_dossier_status", entities)]),
+        call("action_verify_dossier_owner", events, slots={"pending_verification": CODE}),
     )
-    [response] = out["responses"]
-    assert response["response"] == "utter_dossier_lookup_unavailable"
-    assert response["dossier_code"] == CODE
-    assert out["events"][0]["event"] == "slot"
-    assert out["events"][0]["value"] == CODE
+    said = texts(out)
+    assert "Nguyễn Văn An" in said
+    assert "Bổ sung bản sao giấy xác nhận tình trạng hôn nhân" in said
+    assert slots(out) == {"pending_verification": None, "verified_phone": PHONE}
 
 
-async def test_dossier_status_remembers_the_slot(executor: ActionExecutor) -> None:
+async def test_a_verified_citizen_can_list_their_dossiers(executor: ActionExecutor) -> None:
     out = await run(
         executor,
         call(
             "action_check_dossier_status",
-            [user("thế còn hồ sơ đó", "check_dossier_status")],
-            slots={"dossier_code": CODE},
+            [user("hồ sơ của tôi", "check_dossier_status")],
+            slots={"verified_phone": PHONE},
         ),
     )
-    assert out["responses"][0]["dossier_code"] == CODE
+    said = texts(out)
+    assert CODE in said
+    assert OTHER not in said
+
+
+async def test_sms_from_the_dossiers_phone_is_the_owner(executor: ActionExecutor) -> None:
+    out = await run(
+        executor, call("action_check_dossier_status", [user(CODE, "x")], sender=f"tel:{PHONE}")
+    )
+    assert "Nguyễn Văn An" in texts(out)
+    assert "pending_verification" not in slots(out)
+
+
+async def test_guessing_is_blocked_after_five_failures_per_dossier(
+    executor: ActionExecutor,
+) -> None:
+    pending = {"pending_verification": CODE}
+    for i in range(4):
+        out = await run(
+            executor,
+            call("action_verify_dossier_owner", [user(f"{1000 + i}", "x")], slots=pending,
+                 sender=f"web:guesser{i}"),
+        )  # fmt: skip
+        assert out["responses"][0]["response"] == "utter_verification_wrong"
+    out = await run(
+        executor, call("action_verify_dossier_owner", [user("1111", "x")], slots=pending)
+    )
+    assert out["responses"][0]["response"] == "utter_verification_blocked"
+    # Even the right answer is refused now, from anyone: the dossier is locked for an hour.
+    out = await run(
+        executor,
+        call("action_verify_dossier_owner", [user("5678", "x")], slots=pending, sender="web:o"),
+    )
+    assert out["responses"][0]["response"] == "utter_verification_blocked"
+    assert "Nguyễn Văn An" not in texts(out)
+
+
+async def test_guessing_is_blocked_after_ten_failures_per_sender(
+    executor: ActionExecutor,
+) -> None:
+    now = datetime.now(UTC)
+    with Session(act.engine()) as session, session.begin():
+        session.add_all(
+            VerificationAttempt(dossier_code=f"X-{i}", sender="web:spray", succeeded=False, at=now)
+            for i in range(10)
+        )
+    out = await run(
+        executor,
+        call("action_verify_dossier_owner", [user("5678", "x")],
+             slots={"pending_verification": CODE}, sender="web:spray"),
+    )  # fmt: skip
+    assert out["responses"][0]["response"] == "utter_verification_blocked"
+
+
+async def test_answer_names_the_procedure_and_links_the_source(executor: ActionExecutor) -> None:
+    out = await run(
+        executor, call("action_answer_procedure", [user("lệ phí đăng ký kết hôn", "ask_fee")])
+    )
+    said = texts(out)
+    assert said.startswith("[") or said.startswith("Dạ")
+    assert "miễn" in said.lower()
+    assert "https://dichvucong.gov.vn" in said
+    assert slots(out) == {"procedure_code": "1.000894"}
+
+
+async def test_follow_up_keeps_the_procedure_of_the_previous_turn(
+    executor: ActionExecutor,
+) -> None:
+    out = await run(
+        executor,
+        call("action_answer_procedure", [user("còn giấy tờ thì sao", "ask_required_documents")],
+             slots={"procedure_code": "1.000894"}),
+    )  # fmt: skip
+    said = texts(out)
+    assert "kết hôn" in said.lower()
+    assert "bản" in said
+
+
+async def test_close_matches_are_offered_as_buttons(executor: ActionExecutor) -> None:
+    out = await run(executor, call("action_answer_procedure", [user("làm căn cước", "ask_fee")]))
+    [response] = out["responses"]
+    assert len(response["buttons"]) >= 2
+    for button in response["buttons"]:
+        assert button["payload"].startswith('/ask_fee{"procedure_code": "')
+
+
+async def test_a_button_choice_answers_that_procedure(executor: ActionExecutor) -> None:
+    chosen = [{"entity": "procedure_code", "value": "1.000894"}]
+    out = await run(
+        executor, call("action_answer_procedure", [user("/ask_fee", "ask_fee", chosen)])
+    )
+    assert slots(out) == {"procedure_code": "1.000894"}
+
+
+async def test_without_a_procedure_it_asks_which_one(executor: ActionExecutor) -> None:
+    out = await run(executor, call("action_answer_procedure", [user("/ask_fee", "ask_fee")]))
+    assert "tên thủ tục" in texts(out)
 
 
 async def test_first_fallback_offers_the_main_topics(executor: ActionExecutor) -> None:
-    events = [action("action_listen"), user("xyz", "nlu_fallback")]
-    out = await run(executor, call("action_fallback", events))
+    out = await run(executor, call("action_fallback", [action("action_listen"), user("xyz", "x")]))
     assert [r["response"] for r in out["responses"]] == ["utter_default"]
 
 
 async def test_second_fallback_in_a_row_offers_a_human(executor: ActionExecutor) -> None:
     events = [
-        user("xyz", "nlu_fallback"),
-        action("action_fallback"),
-        action("action_listen"),
+        user("xyz", "nlu_fallback"), action("action_fallback"), action("action_listen"),
         user("abc", "nlu_fallback"),
-    ]
+    ]  # fmt: skip
     out = await run(executor, call("action_fallback", events))
     assert [r["response"] for r in out["responses"]] == ["utter_default_repeat"]
 
 
 async def test_fallback_count_resets_after_an_understood_turn(executor: ActionExecutor) -> None:
     events = [
-        user("xyz", "nlu_fallback"),
-        action("action_fallback"),
-        action("action_listen"),
-        user("lệ phí", "ask_fee"),
-        action("utter_ask_fee"),
-        action("action_listen"),
+        user("xyz", "nlu_fallback"), action("action_fallback"), action("action_listen"),
+        user("lệ phí", "ask_fee"), action("action_answer_procedure"), action("action_listen"),
         user("abc", "nlu_fallback"),
-    ]
+    ]  # fmt: skip
     out = await run(executor, call("action_fallback", events))
     assert [r["response"] for r in out["responses"]] == ["utter_default"]
+
+
+def test_repository_is_the_sql_one() -> None:
+    assert isinstance(act.dossiers(), SqlDossierRepository)
