@@ -31,6 +31,7 @@ from alembic import command
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from benchmarks.common import Metrics, metric, percentile
 from core.cli import alembic_config
 from core.db import make_engine
 from core.dossiers.csv_import import import_csv
@@ -58,19 +59,6 @@ OFFICES = [
 ]
 # Prefixes that phonenumbers knows as Vietnamese mobile ranges, whatever the seven digits after.
 PHONE_PREFIXES = ["090", "091", "094", "097", "098", "032", "035", "038", "070", "077", "083"]
-
-Metrics = dict[str, dict[str, Any]]
-
-
-def metric(value: float, unit: str, *, lower_is_better: bool) -> dict[str, Any]:
-    return {"value": round(value, 4), "unit": unit, "lower_is_better": lower_is_better}
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def code_for(i: int, *, series: int = 0) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from benchmarks.common import Metrics, metric, percentile
 from bot.devstack import RASA, ROOT, Stack, rasa_env
 from nlu.text import fold
 from nlu.training_data import Example, load_examples, write_examples
@@ -29,12 +30,6 @@ from nlu.training_data import Example, load_examples, write_examples
 SEED = 20261124
 RESULTS = Path(__file__).resolve().parent / "results"
 HELD_OUT = 0.2
-
-Metrics = dict[str, dict[str, Any]]
-
-
-def metric(value: float, unit: str, *, lower_is_better: bool) -> dict[str, Any]:
-    return {"value": round(value, 4), "unit": unit, "lower_is_better": lower_is_better}
 
 
 def held_out(example: Example) -> bool:
@@ -74,13 +69,6 @@ def macro_f1(gold: list[str], predicted: list[str]) -> float:
         recall = tp / (tp + fn) if tp + fn else 0.0
         scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
     return sum(scores) / len(scores)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def loose_code_messages(n: int) -> list[tuple[str, str]]:

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from benchmarks.common import Metrics, metric, percentile
 from core.procedures.search import ProcedureSearch, SearchEntry, entries_from_raw
 from nlu.text import fold
 
@@ -28,19 +29,6 @@ ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "tests" / "fixtures" / "procedure_queries.yml"
 ROUNDS = 5
 BUILDS = 3
-
-Metrics = dict[str, dict[str, Any]]
-
-
-def metric(value: float, unit: str, *, lower_is_better: bool) -> dict[str, Any]:
-    return {"value": round(value, 4), "unit": unit, "lower_is_better": lower_is_better}
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def shared_data() -> Path:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from sqlalchemy import inspect
 from core.dossiers.model import ChangeSource, DossierData, UpsertResult
 from core.dossiers.repository import DossierRepository, SqlDossierRepository
 from core.dossiers.rows import COLUMNS, RowError, parse_row
+from core.progress import progress_bar
 from nlu.text.dossier_code import canonical_dossier_code
 
 __all__ = [
@@ -317,8 +317,6 @@ def import_dossiers_command(
     rejected (all the others were imported); 2 when nothing could be imported (unreadable file,
     not UTF-8, missing columns, invalid settings, database without the dossier tables).
     """
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from core.db import make_engine
     from core.logging import configure_logging
@@ -337,21 +335,7 @@ def import_dossiers_command(
                 "the database has no dossier tables: run `motcua db upgrade` first", err=True
             )
             raise typer.Exit(EXIT_UNUSABLE)
-        progress = Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(),
-            disable=not sys.stdout.isatty(),
-            transient=True,
-        )
-        with progress:
-            task = progress.add_task("importing lines", total=None)
-
-            def advance(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
-
+        with progress_bar("importing lines") as advance:
             try:
                 report = import_csv(
                     file,

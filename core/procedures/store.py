@@ -9,7 +9,6 @@ by code, one transaction per file, so running the import again changes nothing
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.procedures.catalog import CatalogEntry, CatalogError, entry_files, load_entry
 from core.procedures.tables import ProcedureRow
+from core.progress import progress_bar
 
 __all__ = ["ImportReport", "RejectedFile", "import_procedures", "procedure_files", "register"]
 
@@ -145,8 +145,6 @@ def import_procedures_command(
     path: Annotated[Path, typer.Argument(help="a catalog directory or one <code>.json file")],
 ) -> None:
     """Loads procedure files into the catalog table (CONTRACT §5)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from core.db import make_engine, make_sessionmaker
     from core.logging import configure_logging
@@ -173,21 +171,7 @@ def import_procedures_command(
                 "the database has no procedures table: run `motcua db upgrade` first", err=True
             )
             raise typer.Exit(EXIT_UNUSABLE)
-        progress = Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(),
-            disable=not sys.stdout.isatty(),
-            transient=True,
-        )
-        with progress:
-            task = progress.add_task("importing procedures", total=None)
-
-            def advance(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
-
+        with progress_bar("importing procedures") as advance:
             report = import_procedures(make_sessionmaker(engine), path, progress=advance)
     finally:
         engine.dispose()
