@@ -15,6 +15,7 @@ import os
 import random
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -203,6 +204,15 @@ def round_trip_benchmarks(workdir: Path, ports: list[int], rounds: int = 300) ->
                     name="full")  # fmt: skip
     rasa_port, http_port, actions_port = ports
     env = {**os.environ, "MOTCUA_DATABASE_URL": f"sqlite:///{workdir}/bench.db"}
+    for args in (
+        ["db", "upgrade"],
+        ["import-procedures", "data/procedures"],
+        ["import-dossiers", "data/demo/dossiers.csv"],
+    ):
+        subprocess.run(
+            [sys.executable, "-m", "core.cli", *args], cwd=ROOT, env=env, check=True,
+            capture_output=True,
+        )  # fmt: skip
     stack = Stack(
         rasa_url=f"http://127.0.0.1:{rasa_port}", http_port=http_port, actions_port=actions_port,
         model_path=workdir / "full.tar.gz", env=env, with_worker=False,
