@@ -9,9 +9,12 @@ COPY bot bot
 COPY actions actions
 COPY nlu/__init__.py nlu/__init__.py
 COPY nlu/text nlu/text
+COPY data/offices data/offices
+COPY data/procedures data/procedures
+COPY data/demo data/demo
 COPY migrations migrations
 COPY alembic.ini ./
-RUN pip install --no-cache-dir --no-deps . && useradd --system --uid 10001 motcua
+RUN pip install --no-cache-dir --no-deps -e . && useradd --system --uid 10001 motcua
 USER motcua
 EXPOSE 8000 5055
 CMD ["python", "-m", "bot"]

@@ -17,6 +17,8 @@ from core.db import make_engine
 from core.dossiers.replies import dossier_list, owner_details, public_status
 from core.dossiers.repository import SqlDossierRepository
 from core.dossiers.verification import Outcome, Verifier, owns_by_channel
+from core.offices import MAX_SUGGESTED, Office, OfficeDirectory, load_offices
+from core.offices import answer as office_answer
 from core.procedures.desk import ProcedureDesk, Reply, Topic
 from core.settings import Settings, load_settings
 from nlu.text import canonical_dossier_code, find_dossier_codes
@@ -38,6 +40,11 @@ def engine() -> Engine:
 @cache
 def desk() -> ProcedureDesk:
     return ProcedureDesk.load(engine=engine())
+
+
+@cache
+def offices() -> OfficeDirectory:
+    return load_offices()
 
 
 @cache
@@ -67,6 +74,13 @@ def say(dispatcher: CollectingDispatcher, reply: Reply, topic: Topic) -> None:
         for c in reply.choices
     ]
     dispatcher.utter_message(text=reply.text, buttons=buttons or None)
+
+
+def office_buttons(choices: tuple[Office, ...] | list[Office]) -> list[dict[str, str]]:
+    return [
+        {"title": o.title, "payload": f'/ask_office_info{{"office_id": "{o.id}"}}'}
+        for o in choices[:MAX_SUGGESTED]
+    ]
 
 
 def latest_dossier_code(tracker: Tracker) -> str | None:
@@ -138,6 +152,50 @@ class ActionAnswerProcedure(Action):
             reply = desk().answer(topic, text=text, remembered=remembered)
         say(dispatcher, reply, topic)
         return [SlotSet("procedure_code", reply.procedure_code)] if reply.procedure_code else []
+
+
+class ActionAnswerOffice(Action):
+    """Address, hours and phone of the office the citizen names (a button, the message, or the
+    office of the dossier under discussion); else the provincial centre, and a choice of ward
+    or commune offices."""
+
+    def name(self) -> str:
+        return "action_answer_office"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        directory = offices()
+        chosen = entity(tracker, "office_id")
+        office = directory.get(chosen) if chosen else None
+        if office is None:
+            text = tracker.latest_message.get("text") or ""
+            found = [] if text.startswith("/") else directory.find(text)
+            if len(found) > 1:
+                dispatcher.utter_message(
+                    text="Dạ, ông/bà hỏi bộ phận một cửa nào ạ? Ông/bà chọn một nơi dưới đây.",
+                    buttons=office_buttons(found),
+                )
+                return []
+            office = found[0] if found else self.dossier_office(tracker, directory)
+        if office is not None:
+            dispatcher.utter_message(text=office_answer(office))
+            return []
+        dispatcher.utter_message(
+            text=office_answer(directory.province)
+            + "\nÔng/bà cũng có thể nộp tại bộ phận một cửa của xã, phường nơi cư trú. "
+            "Ông/bà ở xã, phường nào ạ?",
+            buttons=office_buttons(directory.suggested) or None,
+        )
+        return []
+
+    @staticmethod
+    def dossier_office(tracker: Tracker, directory: OfficeDirectory) -> Office | None:
+        code = latest_dossier_code(tracker)
+        dossier = dossiers().get(code) if code else None
+        if dossier is None or not dossier.office:
+            return None
+        return directory.by_name(dossier.office)
 
 
 class ActionCheckDossierStatus(Action):

@@ -101,9 +101,12 @@ CASES = [
     (nfd("đăng ký khai sinh cần những giấy tờ gì ạ"), "khai sinh"),
     ("le phi dang ky ket hon bn", "miễn"),
     ("lý lịch tư pháp cần giấy tờ gì", "Tờ khai yêu cầu cấp Phiếu Lý lịch tư pháp"),
-    ("bộ phận một cửa phường mấy giờ mở cửa", "giờ hành chính"),
-    ("nop ho so online tren cong dich vu cong the nao", "Cổng Dịch vụ công quốc gia"),
-    ("tôi muốn nhận kết quả qua bưu điện được không", "bưu chính công ích"),
+    ("bộ phận một cửa phường mấy giờ mở cửa", "Ông/bà ở xã, phường nào"),
+    ("ubnd phuong bai chay may gio mo cua", "Bộ phận một cửa UBND phường Bãi Cháy:"),
+    ("số điện thoại một cửa phường Giếng Đáy", "UBND phường Bãi Cháy"),
+    ("nop ho so online tren cong dich vu cong the nao", "Theo dõi trạng thái bằng mã hồ sơ"),
+    ("tôi muốn nhận kết quả qua bưu điện được không", "phí chuyển phát trả cho bưu điện"),
+    ("mat phieu hen thi lay ket qua the nao", "cán bộ sẽ tra cứu hồ sơ"),
     ("báo cho tôi khi hồ sơ có kết quả nhé", "nhắn tin đến số điện thoại"),
     ("đừng nhắn tin cho tôi nữa", "TC hoặc HUY"),
     ("cho tôi gặp cán bộ", "chuyển câu hỏi đến cán bộ"),
@@ -160,6 +163,30 @@ def test_status_then_verification_then_details_and_follow_up(stack: Stack) -> No
     assert "Vũ Văn Khánh" in right
     mine = text_of(chat(stack, "hồ sơ của tôi", sender))
     assert READY in mine
+
+
+def test_office_questions_use_the_dossier_of_the_conversation(stack: Stack) -> None:
+    sender = f"web:{uuid.uuid4().hex}"
+    chat(stack, "hs 000.00.21.h49 - 261020 - 0017 xong chua", sender)
+    office = chat(stack, "mấy giờ mở cửa", sender)
+    assert office[0]["text"].startswith("Dạ, Bộ phận một cửa UBND phường Cẩm Phả:")
+    assert "Điện thoại:" in office[0]["text"]
+
+
+def test_office_buttons_answer_the_chosen_office(stack: Stack) -> None:
+    replies = chat(stack, "bộ phận một cửa ở đâu")
+    assert replies[0]["text"].startswith("Dạ, Trung tâm Phục vụ hành chính công tỉnh Quảng Ninh")
+    button = replies[0]["buttons"][1]
+    assert button["title"] == "Phường Cẩm Phả"
+    chosen = chat(stack, button["payload"])
+    assert chosen[0]["text"].startswith("Dạ, Bộ phận một cửa UBND phường Cẩm Phả:")
+
+
+def test_result_delivery_comes_in_two_messages(stack: Stack) -> None:
+    replies = chat(stack, "nhờ người khác nhận hộ kết quả được không")
+    assert len(replies) == 2
+    assert "giấy ủy quyền" in replies[0]["text"]
+    assert "mất phiếu hẹn" in replies[1]["text"]
 
 
 def test_procedure_follow_up_keeps_the_procedure(stack: Stack) -> None:

@@ -18,6 +18,7 @@ from core.cli import alembic_config
 from core.dossiers.model import ChangeSource, DossierData, DossierStatus
 from core.dossiers.repository import SqlDossierRepository
 from core.dossiers.verification import VerificationAttempt
+from core.offices import OfficeDirectory
 from core.settings import Settings
 
 CODE = "000.00.12.H49-241105-0012"
@@ -310,6 +311,98 @@ async def test_fallback_count_resets_after_an_understood_turn(executor: ActionEx
     ]  # fmt: skip
     out = await run(executor, call("action_fallback", events))
     assert [r["response"] for r in out["responses"]] == ["utter_default"]
+
+
+@pytest.mark.parametrize(
+    ("message", "entities", "slot_values", "expected"),
+    [
+        # an office named in the message
+        ("bộ phận một cửa phường Bãi Cháy ở đâu", [], {}, "Bộ phận một cửa UBND phường Bãi Cháy"),
+        ("ubnd phuong bai chay may gio mo cua", [], {}, "Bộ phận một cửa UBND phường Bãi Cháy"),
+        # an old name: the office it merged into
+        ("một cửa phường Giếng Đáy mấy giờ làm việc", [], {}, "UBND phường Bãi Cháy"),
+        ("sdt mot cua huyen van don", [], {}, "UBND đặc khu Vân Đồn"),
+        # a button
+        ("/ask_office_info", [{"entity": "office_id", "value": "uong-bi"}], {},
+         "UBND phường Uông Bí"),
+        # the office of the dossier of the conversation, or of the code in the message
+        ("mấy giờ mở cửa", [], {"dossier_code": CODE}, "UBND phường Hồng Gai"),
+        (f"hồ sơ {CODE} nộp ở đâu", [], {}, "UBND phường Hồng Gai"),
+        # a name in the message beats the dossier's office
+        ("còn phường Bãi Cháy thì sao", [], {"dossier_code": CODE}, "UBND phường Bãi Cháy"),
+    ],
+)  # fmt: skip
+async def test_office_answer_names_address_hours_and_phone(
+    executor: ActionExecutor,
+    message: str,
+    entities: list[dict[str, Any]],
+    slot_values: dict[str, Any],
+    expected: str,
+) -> None:
+    out = await run(
+        executor,
+        call("action_answer_office", [user(message, "ask_office_info", entities)],
+             slots=slot_values),
+    )  # fmt: skip
+    [response] = out["responses"]
+    assert response["text"].startswith("Dạ, ")
+    assert expected in response["text"]
+    for part in ("Địa chỉ:", "Giờ làm việc:", "Điện thoại: 0203"):
+        assert part in response["text"]
+    assert not response["buttons"]
+    assert out["events"] == []
+
+
+@pytest.mark.parametrize(
+    ("message", "entities", "slot_values"),
+    [
+        ("bộ phận một cửa phường mấy giờ mở cửa", [], {}),
+        ("/ask_office_info", [], {}),
+        ("/ask_office_info", [{"entity": "office_id", "value": "khong-co"}], {}),
+        ("mấy giờ mở cửa", [], {"dossier_code": OTHER}),  # a dossier without an office
+    ],
+)
+async def test_without_an_office_the_province_answers_and_offers_wards(
+    executor: ActionExecutor,
+    message: str,
+    entities: list[dict[str, Any]],
+    slot_values: dict[str, Any],
+) -> None:
+    out = await run(
+        executor,
+        call("action_answer_office", [user(message, "ask_office_info", entities)],
+             slots=slot_values),
+    )  # fmt: skip
+    [response] = out["responses"]
+    assert response["text"].startswith("Dạ, Trung tâm Phục vụ hành chính công tỉnh Quảng Ninh")
+    assert "xã, phường nào" in response["text"]
+    buttons = response["buttons"]
+    assert 1 <= len(buttons) <= 4
+    assert buttons[0] == {
+        "title": "Phường Hồng Gai",
+        "payload": '/ask_office_info{"office_id": "hong-gai"}',
+    }
+    for button in buttons:
+        office_id = button["payload"].removeprefix('/ask_office_info{"office_id": "')[:-2]
+        assert act.offices().get(office_id) is not None
+
+
+async def test_a_name_shared_by_several_offices_asks_which(
+    executor: ActionExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = act.offices()
+    shared = [
+        o.model_copy(update={"aliases": (*o.aliases, "huyện Cũ")})
+        for o in directory
+        if o.id in {"ha-tu", "cao-xanh"}
+    ]
+    monkeypatch.setattr(act, "offices", lambda: OfficeDirectory([directory.province, *shared]))
+    out = await run(
+        executor, call("action_answer_office", [user("một cửa huyện cũ", "ask_office_info")])
+    )
+    [response] = out["responses"]
+    assert "nào" in response["text"]
+    assert [b["title"] for b in response["buttons"]] == ["Phường Hà Tu", "Phường Cao Xanh"]
 
 
 def test_repository_is_the_sql_one() -> None:
