@@ -21,6 +21,8 @@ from core.settings import Settings, SettingsError, load_settings
 app = typer.Typer(help="Một Cửa: administration commands.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 reminders_app = typer.Typer(help="Result notices and pickup reminders.", no_args_is_help=True)
+onestop_app = typer.Typer(help="The one-stop (một cửa) software.", no_args_is_help=True)
+app.add_typer(onestop_app, name="onestop")
 app.add_typer(db_app, name="db")
 app.add_typer(reminders_app, name="reminders")
 csv_import.register(app)
@@ -103,6 +105,46 @@ def reminders_worker(
     while not stop.is_set():
         stop.wait(interval)
     log.info("reminder worker stopped")
+
+
+@onestop_app.command("pull")
+def onestop_pull(
+    url: str | None = typer.Option(None, help="API base URL; default MOTCUA_ONESTOP_PULL_URL"),
+) -> None:
+    """Pulls the dossiers changed since the last pull (the cursor is kept in the database)."""
+    import asyncio
+
+    from core.dossiers.repository import SqlDossierRepository
+    from core.onestop.cursors import SqlSyncCursorStore
+    from core.onestop.pull import HttpDossierSource, SourceError, pull_once
+
+    settings = _settings()
+    base = url or settings.onestop_pull_url
+    if not base:
+        typer.echo("no URL: pass --url or set MOTCUA_ONESTOP_PULL_URL", err=True)
+        raise typer.Exit(2)
+    token = settings.onestop_pull_token
+    source = HttpDossierSource(
+        base, tz=settings.tz, token=token.get_secret_value() if token else None
+    )
+    engine = make_engine(settings.database_url)
+    try:
+        result = asyncio.run(
+            pull_once(source, SqlDossierRepository(engine), SqlSyncCursorStore(engine))
+        )
+    except SourceError as exc:
+        typer.echo(f"pull failed: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"pages {result.pages}, created {result.created}, updated {result.updated}, "
+        f"unchanged {result.unchanged}, status changes {len(result.changes)}, "
+        f"rejected {len(result.rejected)}"
+    )
+    for item in result.rejected:
+        typer.echo(f"  page {item.page}, item {item.index}: {item.reason}")
+    raise typer.Exit(1 if result.rejected else 0)
 
 
 def main() -> None:

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     sms_http_send_url: str | None = None
     sms_http_token: SecretStr | None = None
     onestop_webhook_secret: SecretStr | None = None
+    # Pull from the one-stop software's HTTP API (core/onestop/pull.py); unset = no pulling
+    onestop_pull_url: str | None = None
+    onestop_pull_token: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -107,7 +110,7 @@ class Settings(BaseSettings):
     def _url(cls, value: str) -> str:
         return _check_http_url(value, name="the URL")
 
-    @field_validator("sms_http_send_url")
+    @field_validator("sms_http_send_url", "onestop_pull_url")
     @classmethod
     def _optional_url(cls, value: str | None) -> str | None:
         return None if value in (None, "") else _check_http_url(str(value), name="the URL")

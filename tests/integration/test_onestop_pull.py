@@ -266,3 +266,30 @@ async def test_the_cursor_survives_a_restart_and_only_changes_come_back(
 
     third = await pull_once(source(server), restarted.repository, restarted.cursors)
     assert (third.created, third.updated, third.unchanged, third.changes) == (0, 0, 1, ())
+
+
+def test_the_cli_pulls_with_the_settings(
+    tmp_path: Path, local_server: Callable[[Any], LocalServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic import command
+    from typer.testing import CliRunner
+
+    from core.cli import alembic_config, app
+
+    url = f"sqlite:///{tmp_path}/cli.db"
+    command.upgrade(alembic_config(url), "head")
+    fake = FakeOneStop([item(1, minutes=1), item(2, minutes=2)])
+    server = local_server(fake.app())
+    monkeypatch.setenv("MOTCUA_DATABASE_URL", url)
+    monkeypatch.setenv("MOTCUA_ONESTOP_PULL_URL", f"{server.url}/api/v1")
+    monkeypatch.setenv("MOTCUA_ONESTOP_PULL_TOKEN", "s3cret")
+    runner = CliRunner()
+    first = runner.invoke(app, ["onestop", "pull"])
+    assert first.exit_code == 0, first.output
+    assert "created 2" in first.output
+    again = runner.invoke(app, ["onestop", "pull"])
+    assert again.exit_code == 0, again.output
+    assert "created 0" in again.output
+    monkeypatch.delenv("MOTCUA_ONESTOP_PULL_URL")
+    missing = runner.invoke(app, ["onestop", "pull"])
+    assert missing.exit_code == 2
