@@ -220,7 +220,7 @@ def documents_answer(procedure: Procedure, cases: Sequence[int]) -> str:
     if not papers:
         return (
             "Dạ, trang thủ tục trên Cổng Dịch vụ công chưa ghi rõ giấy tờ phải nộp; "
-            "bà con vui lòng xem đầy đủ hoặc hỏi cán bộ bộ phận một cửa ạ."
+            "ông/bà vui lòng xem đầy đủ hoặc hỏi cán bộ bộ phận một cửa ạ."
         )
     title = ""
     case_title = (procedure.document_cases[cases[0]].title or "").strip("*-: ")
@@ -255,7 +255,7 @@ def documents_answer(procedure: Procedure, cases: Sequence[int]) -> str:
         for d in procedure.document_cases[i].documents
     )
     if others or conditional:
-        lines.append("Một số trường hợp cần thêm giấy tờ khác, bà con xem đầy đủ ạ.")
+        lines.append("Một số trường hợp cần thêm giấy tờ khác, ông/bà xem đầy đủ ạ.")
     return _fit("\n".join(lines))
 
 
@@ -338,7 +338,7 @@ def processing_time_answer(procedure: Procedure) -> str:
     else:
         text = "Dạ, thời hạn giải quyết: " + "; ".join(phrases + unclear) + "."
     if unclear:
-        text += " Bà con vui lòng xem đầy đủ hoặc hỏi cán bộ bộ phận một cửa ạ."
+        text += " Ông/bà vui lòng xem đầy đủ hoặc hỏi cán bộ bộ phận một cửa ạ."
     else:
         text = text[:-1] + " ạ."
     return _clip(text, MAX_ANSWER_CHARS)
@@ -400,7 +400,7 @@ def fee_answer(procedure: Procedure) -> str:
         return _clip(text + " ạ.", MAX_ANSWER_CHARS)
     text += "."
     tail = (
-        " Mức phí chưa rõ, bà con vui lòng xem đầy đủ hoặc hỏi cán bộ một cửa ạ." if unclear else ""
+        " Mức phí chưa rõ, ông/bà vui lòng xem đầy đủ hoặc hỏi cán bộ một cửa ạ." if unclear else ""
     )
     if notes:
         budget = min(240, MAX_ANSWER_CHARS - len(text) - len(tail) - 16)
