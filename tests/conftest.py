@@ -17,6 +17,11 @@ from typing import Any
 
 import pytest
 import uvicorn
+from hypothesis import HealthCheck, settings
+
+# Property tests assert behaviour, never speed: a shared 2-core machine may be slow at times.
+settings.register_profile("motcua", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("motcua")
 
 POSTGRES_URL = os.environ.get(
     "MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
