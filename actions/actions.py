@@ -245,7 +245,11 @@ class ActionVerifyDossierOwner(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         code = tracker.get_slot("pending_verification")
-        found = _FOUR_DIGITS.findall(tracker.latest_message.get("text") or "")
+        text = tracker.latest_message.get("text") or ""
+        found = _FOUR_DIGITS.findall(text)
+        digits_only = re.sub(r"\D", "", text)
+        if not found and len(digits_only) == 4:  # typed with spaces: "56 78"
+            found = [digits_only]
         if not code:
             dispatcher.utter_message(response="utter_ask_dossier_code")
             return []

@@ -169,8 +169,9 @@ async def test_overdue_dossier_gets_an_apology_and_the_hotline(executor: ActionE
     assert "1022" in said
 
 
-async def test_the_right_digits_reveal_the_details(executor: ActionExecutor) -> None:
-    events = [user("4 số cuối là 5678", "provide_phone_digits")]
+@pytest.mark.parametrize("answer", ["4 số cuối là 5678", "5678", "56 78", "5.6.7.8 ạ"])
+async def test_the_right_digits_reveal_the_details(executor: ActionExecutor, answer: str) -> None:
+    events = [user(answer, "provide_phone_digits")]
     out = await run(
         executor,
         call("action_verify_dossier_owner", events, slots={"pending_verification": CODE}),
