@@ -12,11 +12,12 @@ import typer
 from alembic import command
 from alembic.config import Config
 
+from core.clitools import command_settings
 from core.db import make_engine, ping
 from core.dossiers import csv_import
-from core.logging import configure_logging, get_logger
+from core.logging import get_logger
 from core.procedures import store as procedure_store
-from core.settings import Settings, SettingsError, load_settings
+from core.settings import Settings
 
 app = typer.Typer(help="Một Cửa: administration commands.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -32,16 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 log = get_logger("motcua.cli")
 
 
-def _settings() -> Settings:
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
-    configure_logging(level=settings.log_level, fmt=settings.log_format)
-    return settings
-
-
 def alembic_config(database_url: str) -> Config:
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
@@ -52,7 +43,7 @@ def alembic_config(database_url: str) -> Config:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="target revision")) -> None:
     """Applies the migrations (Alembic) to MOTCUA_DATABASE_URL."""
-    settings = _settings()
+    settings = command_settings()
     engine = make_engine(settings.database_url)
     try:
         ping(engine)
@@ -81,7 +72,7 @@ def reminders_run_once(
     now: str | None = typer.Option(None, "--now", help="ISO 8601; default: the real clock"),
 ) -> None:
     """Sends every notification due at --now and exits."""
-    settings = _settings()
+    settings = command_settings()
     at = _parse_now(now, settings)
     sent = skipped = failed = 0
     log.info("reminders run", at=at.isoformat(), sent=sent, skipped=skipped, failed=failed)
@@ -93,7 +84,7 @@ def reminders_worker(
     interval: float = typer.Option(30.0, help="seconds between runs", min=0.1),
 ) -> None:
     """Runs `run-once` forever, until SIGINT or SIGTERM."""
-    settings = _settings()
+    settings = command_settings()
     stop = threading.Event()
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -118,7 +109,7 @@ def onestop_pull(
     from core.onestop.cursors import SqlSyncCursorStore
     from core.onestop.pull import HttpDossierSource, SourceError, pull_once
 
-    settings = _settings()
+    settings = command_settings()
     base = url or settings.onestop_pull_url
     if not base:
         typer.echo("no URL: pass --url or set MOTCUA_ONESTOP_PULL_URL", err=True)

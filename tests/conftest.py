@@ -8,6 +8,7 @@ under CI (CI=true), where a missing server is a failure.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import structlog
 import uvicorn
 from hypothesis import HealthCheck, settings
 
@@ -28,6 +30,20 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("MOTCUA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """`configure_logging` binds the logs to the `sys.stderr` of the moment: under capsys or
+    typer's CliRunner a stream that is closed when the test ends. Each test gets the logging
+    set-up it started with back, so no later test writes to a closed stream."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    config = structlog.get_config()
+    yield
+    structlog.configure(**config)
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def free_port() -> int:

@@ -28,12 +28,11 @@ from pathlib import Path
 from typing import Annotated, Final, TextIO
 
 import typer
-from sqlalchemy import inspect
 
+from core.clitools import EXIT_OK, EXIT_PARTIAL, command_settings, fail, open_database, progress_bar
 from core.dossiers.model import ChangeSource, DossierData, UpsertResult
 from core.dossiers.repository import DossierRepository, SqlDossierRepository
 from core.dossiers.rows import COLUMNS, RowError, parse_row
-from core.progress import progress_bar
 from nlu.text.dossier_code import canonical_dossier_code
 
 __all__ = [
@@ -299,9 +298,6 @@ COMMAND_HELP: Final = (
     "others were imported); 2 when nothing could be imported (unreadable file, not UTF-8, "
     "missing columns, invalid settings, database without the dossier tables)."
 )
-EXIT_OK: Final = 0
-EXIT_REJECTED_ROWS: Final = 1
-EXIT_UNUSABLE: Final = 2
 
 
 def import_dossiers_command(
@@ -318,23 +314,9 @@ def import_dossiers_command(
     not UTF-8, missing columns, invalid settings, database without the dossier tables).
     """
 
-    from core.db import make_engine
-    from core.logging import configure_logging
-    from core.settings import SettingsError, load_settings
-
+    settings = command_settings()
+    engine = open_database(settings, table="dossiers")
     try:
-        settings = load_settings()
-    except SettingsError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(EXIT_UNUSABLE) from None
-    configure_logging(level=settings.log_level, fmt=settings.log_format)
-    engine = make_engine(settings.database_url)
-    try:
-        if not inspect(engine).has_table("dossiers"):
-            typer.echo(
-                "the database has no dossier tables: run `motcua db upgrade` first", err=True
-            )
-            raise typer.Exit(EXIT_UNUSABLE)
         with progress_bar("importing lines") as advance:
             try:
                 report = import_csv(
@@ -345,8 +327,7 @@ def import_dossiers_command(
                     on_progress=advance,
                 )
             except CsvFormatError as exc:
-                typer.echo(str(exc), err=True)
-                raise typer.Exit(EXIT_UNUSABLE) from None
+                fail(str(exc))
     finally:
         engine.dispose()
 
@@ -364,7 +345,7 @@ def import_dossiers_command(
         typer.echo("codes on several lines (the later row wins):")
         for dup in report.duplicates:
             typer.echo(f"  {dup.code}: lines {', '.join(map(str, dup.lines))}")
-    raise typer.Exit(EXIT_REJECTED_ROWS if report.rejected else EXIT_OK)
+    raise typer.Exit(EXIT_PARTIAL if report.rejected else EXIT_OK)
 
 
 def register(app: typer.Typer) -> None:

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Annotated, Any, Final, NamedTuple
 
 import typer
-from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.clitools import EXIT_OK, EXIT_PARTIAL, command_settings, fail, open_database, progress_bar
 from core.procedures.catalog import CatalogEntry, CatalogError, entry_files, load_entry
 from core.procedures.tables import ProcedureRow
-from core.progress import progress_bar
 
 __all__ = ["ImportReport", "RejectedFile", "import_procedures", "procedure_files", "register"]
 
@@ -136,9 +135,6 @@ COMMAND_HELP: Final = (
     "others were imported); 2 when nothing could be imported (no such path, invalid settings, "
     "database without the procedures table)."
 )
-EXIT_OK: Final = 0
-EXIT_REJECTED: Final = 1
-EXIT_UNUSABLE: Final = 2
 
 
 def import_procedures_command(
@@ -146,38 +142,20 @@ def import_procedures_command(
 ) -> None:
     """Loads procedure files into the catalog table (CONTRACT §5)."""
 
-    from core.db import make_engine, make_sessionmaker
-    from core.logging import configure_logging
-    from core.settings import SettingsError, load_settings
+    from core.db import make_sessionmaker
 
     if not path.exists():
-        typer.echo(f"{path}: no such file or directory", err=True)
-        raise typer.Exit(EXIT_UNUSABLE)
+        fail(f"{path}: no such file or directory")
+    settings = command_settings()
+    engine = open_database(settings, table=ProcedureRow.__tablename__)
     try:
-        settings = load_settings()
-    except SettingsError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(EXIT_UNUSABLE) from None
-    configure_logging(level=settings.log_level, fmt=settings.log_format)
-    engine = make_engine(settings.database_url)
-    try:
-        try:
-            has_table = inspect(engine).has_table(ProcedureRow.__tablename__)
-        except SQLAlchemyError as exc:
-            typer.echo(f"cannot connect to the database ({type(exc).__name__}): {exc}", err=True)
-            raise typer.Exit(EXIT_UNUSABLE) from None
-        if not has_table:
-            typer.echo(
-                "the database has no procedures table: run `motcua db upgrade` first", err=True
-            )
-            raise typer.Exit(EXIT_UNUSABLE)
         with progress_bar("importing procedures") as advance:
             report = import_procedures(make_sessionmaker(engine), path, progress=advance)
     finally:
         engine.dispose()
     for line in format_report(report):
         typer.echo(line)
-    raise typer.Exit(EXIT_REJECTED if report.rejected else EXIT_OK)
+    raise typer.Exit(EXIT_PARTIAL if report.rejected else EXIT_OK)
 
 
 def register(app: typer.Typer) -> None:
