@@ -31,3 +31,22 @@ TURN_SECONDS = Histogram(
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
     registry=REGISTRY,
 )
+OUTBOX_RESULTS = Counter(
+    "motcua_outbox_results_total",
+    "Outcomes of provider calls made from the outbox (sent, queued = retry later, failed).",
+    ["state"],
+    registry=REGISTRY,
+)
+SEND_SECONDS = Histogram(
+    "motcua_send_seconds",
+    "Time of one provider call, by channel.",
+    ["channel"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    registry=REGISTRY,
+)
+WEBHOOK_EVENTS = Counter(
+    "motcua_webhook_events_total",
+    "Webhook events by channel and outcome (accepted, duplicate, ignored, report).",
+    ["channel", "outcome"],
+    registry=REGISTRY,
+)

@@ -41,3 +41,8 @@ def ping(engine: Engine) -> None:
     """Raises if the database does not answer."""
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
+
+
+def rowcount(result: object) -> int:
+    """Rows an UPDATE/DELETE/INSERT matched (a `CursorResult`'s count, typed)."""
+    return int(getattr(result, "rowcount", 0) or 0)

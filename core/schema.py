@@ -2,4 +2,5 @@
 
 import core.dossiers.tables
 import core.dossiers.verification
+import core.messaging.tables
 import core.procedures.tables  # noqa: F401

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     hotline: str = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
+    # Limits: how fast one sender may write, and each platform's send rate (shared by replicas)
+    sender_messages_per_minute: int = Field(default=20, ge=1, le=10_000)
+    telegram_messages_per_second: int = Field(default=30, ge=1, le=10_000)
+    zalo_requests_per_minute: int = Field(default=4000, ge=1, le=1_000_000)
+    sms_messages_per_second: int = Field(default=30, ge=1, le=100_000)
 
     # Channels (CONTRACT §2); unset = channel off
     telegram_token: SecretStr | None = None

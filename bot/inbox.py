@@ -1,0 +1,157 @@
+"""The durable inbox: a webhook event is stored before it is acknowledged, so an event Zalo,
+Telegram or an SMS gateway was told we accepted is never lost, and a redelivery of the same
+event (same Telegram `update_id`, Zalo `msg_id`, SMS id) is recognized by the unique key and
+answered 200 without a second reply. Blocking SQL: call from a thread in async code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from bot.channels.base import Follow, InboundEvent, InboundMessage, PhoneShared
+from bot.outbox import Envelope, Outbox
+from core.messaging.tables import InboxEvent
+
+# An event not finished this long after it arrived is taken again (its process died).
+STALE_AFTER = timedelta(seconds=60)
+MAX_ATTEMPTS = 3
+
+Storable = InboundMessage | Follow | PhoneShared
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    id: int
+    event: Storable
+    attempts: int = 0
+
+
+def event_key(event: Storable) -> str | None:
+    return event.message_id if isinstance(event, InboundMessage) else event.event_id
+
+
+def _row(event: Storable, now: datetime) -> dict[str, Any]:
+    payload: dict[str, Any]
+    if isinstance(event, InboundMessage):
+        kind, payload = "message", {"text": event.text, "callback_id": event.callback_id}
+    elif isinstance(event, Follow):
+        kind, payload = "follow", {}
+    else:
+        kind, payload = "phone", {"phone": event.phone}
+    return {
+        "channel": event.channel,
+        "event_key": event_key(event),
+        "kind": kind,
+        "user_id": event.user_id,
+        "payload": payload,
+        "state": "new",
+        "attempts": 0,
+        "received_at": now,
+    }
+
+
+def _event(row: Any) -> Storable:
+    payload = row.payload or {}
+    if row.kind == "message":
+        return InboundMessage(
+            channel=row.channel,
+            user_id=row.user_id,
+            text=payload.get("text", ""),
+            message_id=row.event_key,
+            received_at=row.received_at,
+            callback_id=payload.get("callback_id"),
+        )
+    if row.kind == "follow":
+        return Follow(channel=row.channel, user_id=row.user_id, event_id=row.event_key)
+    return PhoneShared(
+        channel=row.channel, user_id=row.user_id, phone=payload["phone"], event_id=row.event_key
+    )
+
+
+class Inbox:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+
+    def accept(self, events: Sequence[InboundEvent], *, now: datetime) -> list[Stored]:
+        """Stores the events that are new; repeats of stored ones are left out of the result."""
+        storable = [e for e in events if isinstance(e, InboundMessage | Follow | PhoneShared)]
+        if not storable:
+            return []
+        stored: list[Stored] = []
+        with Session(self.engine) as session, session.begin():
+            for event in storable:
+                stmt = (
+                    self._insert(InboxEvent)
+                    .values(**_row(event, now))
+                    .on_conflict_do_nothing(index_elements=["channel", "event_key"])
+                    .returning(InboxEvent.id)
+                )
+                new_id = session.execute(stmt).scalar()
+                if new_id is not None:
+                    stored.append(Stored(id=int(new_id), event=event))
+        return stored
+
+    def complete(
+        self, stored_id: int, replies: Sequence[Envelope], *, outbox: Outbox, now: datetime
+    ) -> None:
+        """Queues the replies and marks the event done, in one transaction: a crash leaves
+        either both or neither, and replies are keyed by the event so a retry adds none."""
+        with Session(self.engine) as session, session.begin():
+            outbox.enqueue_in(session, replies, now=now)
+            session.execute(
+                update(InboxEvent)
+                .where(InboxEvent.id == stored_id)
+                .values(state="done", claimed_until=None)
+            )
+
+    def fail(self, stored_id: int, reason: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.execute(
+                update(InboxEvent)
+                .where(InboxEvent.id == stored_id)
+                .values(state="failed", error=reason[:300], claimed_until=None)
+            )
+
+    def claim_stale(self, *, now: datetime, limit: int = 100) -> list[Stored]:
+        """Events left unfinished by a process that died (or is far too slow)."""
+        stale = and_(
+            InboxEvent.state == "new",
+            InboxEvent.received_at < now - STALE_AFTER,
+            or_(InboxEvent.claimed_until.is_(None), InboxEvent.claimed_until < now),
+        )
+        pick = (
+            select(InboxEvent.id)
+            .where(stale)
+            .order_by(InboxEvent.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        stmt = (
+            update(InboxEvent)
+            .where(InboxEvent.id.in_(pick.scalar_subquery()))
+            .values(claimed_until=now + STALE_AFTER, attempts=InboxEvent.attempts + 1)
+            .returning(
+                InboxEvent.id,
+                InboxEvent.channel,
+                InboxEvent.event_key,
+                InboxEvent.kind,
+                InboxEvent.user_id,
+                InboxEvent.payload,
+                InboxEvent.received_at,
+                InboxEvent.attempts,
+            )
+        )
+        with Session(self.engine) as session, session.begin():
+            rows = session.execute(stmt).all()
+        out = [Stored(id=r.id, event=_event(r), attempts=r.attempts) for r in rows]
+        out.sort(key=lambda s: s.id)
+        return out
