@@ -16,7 +16,8 @@ from sqlalchemy.orm import sessionmaker
 from core.db import make_engine
 from core.dossiers.replies import dossier_list, owner_details, public_status
 from core.dossiers.repository import SqlDossierRepository
-from core.dossiers.verification import Outcome, Verifier, owns_by_channel
+from core.dossiers.verification import Outcome, Verifier
+from core.messaging.identities import Identities
 from core.offices import MAX_SUGGESTED, Office, OfficeDirectory, load_offices
 from core.offices import answer as office_answer
 from core.procedures.desk import ProcedureDesk, Reply, Topic
@@ -55,6 +56,17 @@ def dossiers() -> SqlDossierRepository:
 @cache
 def verifier() -> Verifier:
     return Verifier(sessionmaker(engine(), expire_on_commit=False))
+
+
+@cache
+def identities() -> Identities:
+    return Identities(engine())
+
+
+def channel_phone(sender: str) -> str | None:
+    """The phone the channel proves the sender speaks from: an SMS sender's own number, or a
+    Zalo/Telegram identity the platform linked to a phone (CONTRACT §7)."""
+    return identities().linked_phone(sender)
 
 
 def now() -> datetime:
@@ -208,7 +220,7 @@ class ActionCheckDossierStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         code = latest_dossier_code(tracker)
-        verified_phone = tracker.get_slot("verified_phone")
+        verified_phone = tracker.get_slot("verified_phone") or channel_phone(tracker.sender_id)
         if code is None:
             if verified_phone:  # "hồ sơ của tôi" from a verified citizen
                 dispatcher.utter_message(
@@ -225,9 +237,7 @@ class ActionCheckDossierStatus(Action):
         dispatcher.utter_message(
             text=public_status(dossier, now=now(), tz=tz, hotline=settings().hotline)
         )
-        owner = owns_by_channel(dossier, tracker.sender_id) or (
-            verified_phone is not None and verified_phone == dossier.phone
-        )
+        owner = verified_phone is not None and verified_phone == dossier.phone
         if owner:
             dispatcher.utter_message(text=owner_details(dossier, tz=tz))
             return [SlotSet("dossier_code", code)]

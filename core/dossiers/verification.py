@@ -46,16 +46,6 @@ class Verdict:
     failures_left: int
 
 
-def sender_phone(sender: str) -> str | None:
-    """The phone a sender speaks from, when its channel proves it (SMS)."""
-    return sender.removeprefix("tel:") if sender.startswith("tel:+84") else None
-
-
-def owns_by_channel(dossier: Dossier, sender: str) -> bool:
-    phone = sender_phone(sender)
-    return phone is not None and dossier.phone is not None and phone == dossier.phone
-
-
 class Verifier:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions

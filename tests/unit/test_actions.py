@@ -80,7 +80,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     url = f"sqlite:///{tmp_path}/actions.db"
     command.upgrade(alembic_config(url), "head")
     monkeypatch.setattr(act, "settings", lambda: Settings(database_url=url, hotline="1022"))
-    for cached in (act.engine, act.dossiers, act.verifier):
+    for cached in (act.engine, act.dossiers, act.verifier, act.identities):
         cached.cache_clear()
     now = datetime.now(UTC)
     act.dossiers().upsert_many(
@@ -111,7 +111,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         now=now,
     )
     yield
-    for cached in (act.engine, act.dossiers, act.verifier):
+    for cached in (act.engine, act.dossiers, act.verifier, act.identities):
         cached.cache_clear()
 
 
@@ -202,6 +202,22 @@ async def test_sms_from_the_dossiers_phone_is_the_owner(executor: ActionExecutor
     )
     assert "Nguyễn Văn An" in texts(out)
     assert "pending_verification" not in slots(out)
+
+
+@pytest.mark.parametrize(
+    ("linked", "sees_details"), [(PHONE, True), ("+84987654321", False), (None, False)]
+)
+async def test_a_chat_identity_linked_to_the_phone_is_the_owner(
+    executor: ActionExecutor, linked: str | None, sees_details: bool
+) -> None:
+    if linked is not None:
+        act.identities().link_phone("zalo", "6142494823", linked, now=datetime.now(UTC))
+    out = await run(
+        executor,
+        call("action_check_dossier_status", [user(CODE, "x")], sender="zalo:6142494823"),
+    )
+    assert ("Nguyễn Văn An" in texts(out)) is sees_details
+    assert ("pending_verification" in slots(out)) is not sees_details
 
 
 async def test_guessing_is_blocked_after_five_failures_per_dossier(
