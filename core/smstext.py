@@ -23,6 +23,8 @@ UCS2_MULTI_PART = 67
 _REPLACEMENTS = {
     "đ": "d",
     "Đ": "D",
+    "ð": "d",  # eth, often typed for đ
+    "Ð": "D",
     "‘": "'",
     "’": "'",
     "“": '"',
