@@ -17,7 +17,7 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # Each suite is a module benchmarks/<name>.py with run(free_port) -> {metric: value}.
-SUITES = ("nlu", "search", "dossiers")
+SUITES = ("nlu", "search", "dossiers", "channels")
 
 
 def free_port() -> int:

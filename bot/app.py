@@ -6,8 +6,8 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +21,23 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bot.channels import rest
-from bot.channels.base import InvalidRequest
+from bot.channels import build_channels, rest, send_rates
+from bot.channels.base import Channel, InvalidRequest, Unauthorized, WebhookRequest
+from bot.dbthreads import DbThreads
+from bot.delivery import Dispatcher
+from bot.inbound import TOO_FAST_REPLY, InboundPipeline
+from bot.inbox import Inbox
+from bot.keywords import SmsKeywords
 from bot.metrics import REGISTRY, REJECTED
+from bot.outbox import Outbox
 from bot.rasa import RasaClient, RasaUnavailable
+from bot.ratelimit import Rate, RateLimiter
 from bot.router import ConversationRouter, busy_reply
+from bot.tokens import SqlTokenStore
 from core.db import make_engine, ping
 from core.dossiers.repository import SqlDossierRepository
 from core.logging import get_logger
+from core.messaging.identities import Identities
 from core.onestop import push
 from core.settings import Settings
 
@@ -48,12 +57,73 @@ class Gateway:
     engine: Engine
     redis: aioredis.Redis | None
     dossiers: SqlDossierRepository
+    limiter: RateLimiter
+    channels: dict[str, Channel]
+    outbox: Outbox
+    dispatcher: Dispatcher
+    pipeline: InboundPipeline
+    db: DbThreads
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.tasks.append(asyncio.create_task(self.dispatcher.run(self.stop)))
+        self.tasks.append(asyncio.create_task(self.pipeline.run(self.stop)))
 
     async def aclose(self) -> None:
+        self.stop.set()
+        self.dispatcher.wake()
+        if self.tasks:
+            _done, pending = await asyncio.wait(self.tasks, timeout=10)
+            for task in pending:
+                task.cancel()
+        for channel in self.channels.values():
+            await channel.aclose()
         await self.rasa.aclose()
         if self.redis is not None:
             await self.redis.aclose()
+        self.db.shutdown()
         self.engine.dispose()
+
+
+def build_gateway(settings: Settings) -> Gateway:
+    rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
+    engine = make_engine(settings.database_url)
+    router = ConversationRouter(rasa, hotline=settings.hotline)
+    limiter = RateLimiter(settings.redis_url)
+    channels = build_channels(settings, token_store=SqlTokenStore(engine, provider="zalo"))
+    outbox = Outbox(engine, lease=timedelta(seconds=settings.outbox_lease_seconds))
+    db = DbThreads(engine)
+    dispatcher = Dispatcher(outbox, channels, limiter=limiter, rates=send_rates(settings), db=db)
+    pipeline = InboundPipeline(
+        inbox=Inbox(engine, retry_after=timedelta(seconds=settings.inbox_retry_seconds)),
+        outbox=outbox,
+        identities=Identities(engine),
+        channels=channels,
+        answer=router.handle,
+        dispatcher=dispatcher,
+        limiter=limiter,
+        sender_rate=Rate(settings.sender_messages_per_minute, 60),
+        db=db,
+    )
+    dossiers = SqlDossierRepository(engine)
+    pipeline.interceptors.append(
+        SmsKeywords(identities=pipeline.identities, dossiers=dossiers, answer=router.handle)
+    )
+    return Gateway(
+        settings=settings,
+        rasa=rasa,
+        router=router,
+        engine=engine,
+        dossiers=dossiers,
+        redis=aioredis.Redis.from_url(settings.redis_url) if settings.redis_url else None,
+        limiter=limiter,
+        channels=channels,
+        outbox=outbox,
+        dispatcher=dispatcher,
+        pipeline=pipeline,
+        db=db,
+    )
 
 
 def _gateway(request: Request) -> Gateway:
@@ -110,7 +180,10 @@ async def rest_webhook(gateway: Gateway, scope: Scope, receive: Receive, send: S
         await _send_raw(send, 400, str(exc).encode(), text_plain)
         return
     try:
-        payload = rest.render(recipient, await gateway.router.handle(message))
+        if await gateway.pipeline.limiter.hit(gateway.pipeline.sender_rate, "in", message.sender):
+            payload = [{"recipient_id": recipient, "text": TOO_FAST_REPLY}]
+        else:
+            payload = rest.render(recipient, await gateway.router.handle(message))
     except Exception:
         log.exception("unhandled error while answering", channel=message.channel)
         payload = [{"recipient_id": recipient, "text": busy_reply(gateway.settings.hotline)}]
@@ -165,6 +238,54 @@ async def onestop_webhook(request: Request) -> Response:
     return JSONResponse(result.as_json())
 
 
+async def channel_webhook(request: Request) -> Response:
+    """CONTRACT §4: POST /webhooks/telegram, /webhooks/zalo, /webhooks/sms/{provider}[/status].
+    Stored, then answered 200 at once; the reply goes out later through the outbox."""
+    gateway = _gateway(request)
+    name = request.path_params["channel"]
+    subpath = "/" + request.path_params.get("rest", "").strip("/")
+    if name == "sms":
+        provider, _, rest_of_path = subpath.strip("/").partition("/")
+        if provider != gateway.settings.sms_provider:
+            return PlainTextResponse(f"SMS provider {provider!r} is off", status_code=404)
+        subpath = "/" + rest_of_path
+    channel = gateway.channels.get(name)
+    if channel is None:
+        return PlainTextResponse(f"channel {name} is off", status_code=404)
+    if request.method not in getattr(channel, "webhook_methods", ("POST",)):
+        return PlainTextResponse("method not allowed", status_code=405)
+    try:
+        body = await _read_raw_body(request.scope, request.receive, gateway.settings.max_body_bytes)
+    except BodyTooLarge:
+        REJECTED.labels(name, "too_large").inc()
+        return PlainTextResponse("body too large", status_code=413)
+    except InvalidRequest as exc:
+        return PlainTextResponse(str(exc), status_code=400)
+    webhook = WebhookRequest(
+        subpath=subpath.rstrip("/") or "/",
+        headers={k.lower(): v for k, v in request.headers.items()},
+        body=body,
+        query=dict(request.query_params),
+    )
+    try:
+        accepted = await gateway.pipeline.accept(channel, webhook)
+    except Unauthorized as exc:
+        REJECTED.labels(name, "unauthorized").inc()
+        log.warning("webhook refused: bad signature or secret", channel=name)
+        return PlainTextResponse(str(exc) or "unauthorized", status_code=401)
+    except InvalidRequest as exc:
+        REJECTED.labels(name, "malformed").inc()
+        return PlainTextResponse(str(exc).splitlines()[0] if str(exc) else "malformed", 400)
+    custom = getattr(channel, "acknowledgement", None)
+    answer = custom(accepted.events) if custom is not None else None
+    if answer is not None:
+        body_out, media_type = answer
+        return Response(body_out, media_type=media_type)
+    return JSONResponse(
+        {"ok": True, "accepted": accepted.stored, "duplicates": accepted.duplicates}
+    )
+
+
 async def healthz(request: Request) -> Response:
     gateway = _gateway(request)
     checks: dict[str, Any] = {}
@@ -205,29 +326,15 @@ async def index(_request: Request) -> Response:
 def create_app(settings: Settings) -> ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
-        engine = make_engine(settings.database_url)
-        gateway = Gateway(
-            settings=settings,
-            rasa=rasa,
-            router=ConversationRouter(rasa, hotline=settings.hotline),
-            engine=engine,
-            dossiers=SqlDossierRepository(engine),
-            redis=aioredis.Redis.from_url(settings.redis_url) if settings.redis_url else None,
-        )
+        gateway = build_gateway(settings)
         app.state.gateway = gateway
+        gateway.start()
         log.info(
             "gateway started",
             rasa=settings.rasa_url,
             redis="configured" if settings.redis_url else "in-process",
+            channels=sorted(gateway.channels),
         )
-        for channel, enabled in (
-            ("telegram", settings.telegram_enabled),
-            ("zalo", settings.zalo_enabled),
-            ("sms", settings.sms_enabled),
-        ):
-            if not enabled:
-                log.info(f"channel {channel} is off: its settings are absent")
         if settings.onestop_webhook_secret is None:
             log.info("one-stop push webhook is off: MOTCUA_ONESTOP_WEBHOOK_SECRET is absent")
         try:
@@ -240,6 +347,8 @@ def create_app(settings: Settings) -> ASGIApp:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/webhooks/onestop", onestop_webhook, methods=["POST"]),
+        Route("/webhooks/{channel}", channel_webhook, methods=["GET", "POST"]),
+        Route("/webhooks/{channel}/{rest:path}", channel_webhook, methods=["GET", "POST"]),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     framework = Starlette(routes=routes, lifespan=lifespan)

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from bot.channels.base import Channel, SendError
+from bot.dbthreads import DbThreads
 from bot.metrics import OUTBOX_RESULTS, SEND_SECONDS
 from bot.outbox import MAX_ATTEMPTS, Claimed, Envelope, Outbox, Outcome, backoff
 from bot.ratelimit import ChannelRates, RateLimiter
@@ -37,11 +38,13 @@ class Dispatcher:
         *,
         limiter: RateLimiter,
         rates: Mapping[str, ChannelRates],
-        batch: int = 200,
-        concurrency: int = 64,
+        batch: int = 50,
+        concurrency: int = 16,
         idle_seconds: float = 0.5,
         clock: Clock = _utcnow,
+        db: DbThreads | None = None,
     ) -> None:
+        self.db = db or DbThreads(outbox.engine)
         self.outbox = outbox
         self.channels = channels
         self.limiter = limiter
@@ -73,7 +76,7 @@ class Dispatcher:
 
     async def drain_once(self) -> int:
         """Claims one batch of due messages and sends them; returns how many were claimed."""
-        claimed = await asyncio.to_thread(self.outbox.claim, now=self.clock(), limit=self.batch)
+        claimed = await self.db(self.outbox.claim, now=self.clock(), limit=self.batch)
         if not claimed:
             return 0
         groups: dict[tuple[str, str], list[Claimed]] = {}
@@ -82,9 +85,7 @@ class Dispatcher:
         results = await asyncio.gather(*(self._send_group(g) for g in groups.values()))
         outcomes = [o for group in results for o, _ in group]
         fallbacks = [f for group in results for _, f in group if f is not None]
-        await asyncio.to_thread(
-            self.outbox.finish, outcomes, fallbacks=fallbacks, now=self.clock()
-        )
+        await self.db(self.outbox.finish, outcomes, fallbacks=fallbacks, now=self.clock())
         for outcome in outcomes:
             OUTBOX_RESULTS.labels(outcome.state).inc()
         return len(claimed)

@@ -18,15 +18,19 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session
+
 from bot.channels.base import (
     Channel,
     DeliveryReport,
     Follow,
+    InboundEvent,
     InboundMessage,
     OutboundMessage,
     PhoneShared,
     WebhookRequest,
 )
+from bot.dbthreads import DbThreads
 from bot.delivery import Dispatcher
 from bot.inbox import MAX_ATTEMPTS, Inbox, Stored
 from bot.metrics import WEBHOOK_EVENTS
@@ -63,6 +67,7 @@ class Accepted:
     duplicates: int
     ignored: int
     reports: int
+    events: tuple[InboundEvent, ...] = ()
 
 
 def _utcnow() -> datetime:
@@ -81,9 +86,11 @@ class InboundPipeline:
         dispatcher: Dispatcher | None,
         limiter: RateLimiter,
         sender_rate: Rate = DEFAULT_SENDER_RATE,
-        lanes: int = 16,
+        lanes: int = 4,
         clock: Callable[[], datetime] = _utcnow,
+        db: DbThreads | None = None,
     ) -> None:
+        self.db = db or DbThreads(inbox.engine)
         self.inbox = inbox
         self.outbox = outbox
         self.identities = identities
@@ -94,6 +101,8 @@ class InboundPipeline:
         self.sender_rate = sender_rate
         self.clock = clock
         self.interceptors: list[Interceptor] = []
+        self._pending: list[tuple[Sequence[InboundEvent], asyncio.Future[list[Stored]]]] = []
+        self._flushing = False
         self._lanes: list[asyncio.Queue[Stored]] = [asyncio.Queue() for _ in range(lanes)]
         self._background: set[asyncio.Task[None]] = set()
 
@@ -105,15 +114,16 @@ class InboundPipeline:
         reports = [e for e in events if isinstance(e, DeliveryReport)]
         storable = [e for e in events if not isinstance(e, DeliveryReport)]
         for report in reports:
-            await asyncio.to_thread(
+            await self.db(
                 self.outbox.report,
                 channel=report.channel,
                 message_id=report.message_id,
                 status=report.status,
                 by_provider_id=report.by_provider_id,
                 now=now,
+                urgent=True,
             )
-        stored = await asyncio.to_thread(self.inbox.accept, storable, now=now) if storable else []
+        stored = await self._store(storable, now) if storable else []
         for item in stored:
             self._lane(item).put_nowait(item)
             self._spawn(channel.acknowledge(item.event))
@@ -131,8 +141,44 @@ class InboundPipeline:
         if not events:
             WEBHOOK_EVENTS.labels(channel.name, "ignored").inc()
         return Accepted(
-            stored=len(stored), duplicates=duplicates, ignored=int(not events), reports=len(reports)
+            stored=len(stored),
+            duplicates=duplicates,
+            ignored=int(not events),
+            reports=len(reports),
+            events=tuple(events),
         )
+
+    async def _store(self, events: Sequence[InboundEvent], now: datetime) -> list[Stored]:
+        """Group commit: webhooks arriving while a write is under way are stored together in
+        the next transaction, so a burst costs a few commits instead of one each."""
+        future: asyncio.Future[list[Stored]] = asyncio.get_running_loop().create_future()
+        self._pending.append((events, future))
+        if not self._flushing:
+            self._flushing = True
+            self._spawn(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    results = await self.db(
+                        self.inbox.accept_many,
+                        [events for events, _ in batch],
+                        now=self.clock(),
+                        urgent=True,
+                    )
+                except Exception as exc:  # noqa: BLE001 - handed to every waiting webhook
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), stored in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(stored)
+        finally:
+            self._flushing = False
 
     def _lane(self, item: Stored) -> asyncio.Queue[Stored]:
         sender = f"{item.event.channel}:{item.event.user_id}".encode()
@@ -166,7 +212,7 @@ class InboundPipeline:
 
     async def sweep(self) -> int:
         try:
-            stale = await asyncio.to_thread(self.inbox.claim_stale, now=self.clock())
+            stale = await self.db(self.inbox.claim_stale, now=self.clock())
         except Exception:
             log.exception("could not look for unfinished events")
             return 0
@@ -196,13 +242,19 @@ class InboundPipeline:
             for reply in replies:
                 parts = channel.split(reply) if channel is not None else [reply]
                 envelopes.extend(parts_as_envelopes(parts, prefix=f"in:{item.id}:{len(envelopes)}"))
-            await asyncio.to_thread(
-                self.inbox.complete, item.id, envelopes, outbox=self.outbox, now=self.clock()
+            now = self.clock()
+
+            def touch(session: Session) -> None:
+                if isinstance(event, InboundMessage | Follow):
+                    self.identities.touch_in(session, event.channel, event.user_id, now=now)
+
+            await self.db(
+                self.inbox.complete, item.id, envelopes, outbox=self.outbox, now=now, also=touch
             )
         except Exception as exc:
             log.exception("could not answer an event", channel=event.channel, event=item.id)
             if item.attempts + 1 >= MAX_ATTEMPTS:
-                await asyncio.to_thread(self.inbox.fail, item.id, type(exc).__name__)
+                await self.db(self.inbox.fail, item.id, type(exc).__name__)
             return
         if self.dispatcher is not None:
             self.dispatcher.wake()
@@ -210,7 +262,7 @@ class InboundPipeline:
     async def _replies(self, event: InboundMessage | Follow | PhoneShared) -> list[OutboundMessage]:
         now = self.clock()
         if isinstance(event, PhoneShared):
-            await asyncio.to_thread(
+            await self.db(
                 self.identities.link_phone, event.channel, event.user_id, event.phone, now=now
             )
             log.info(
@@ -219,7 +271,6 @@ class InboundPipeline:
                 phone=mask_phone(event.phone),
             )
             return [OutboundMessage(event.channel, event.user_id, phone_linked_reply(event.phone))]
-        await asyncio.to_thread(self.identities.touch, event.channel, event.user_id, now=now)
         if isinstance(event, Follow):
             greeting = InboundMessage(
                 channel=event.channel, user_id=event.user_id, text=GREETING_PAYLOAD

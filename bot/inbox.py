@@ -6,7 +6,7 @@ answered 200 without a second reply. Blocking SQL: call from a thread in async c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -77,35 +77,53 @@ def _event(row: Any) -> Storable:
 
 
 class Inbox:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, retry_after: timedelta = STALE_AFTER) -> None:
         self.engine = engine
+        self.retry_after = retry_after
         self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
 
     def accept(self, events: Sequence[InboundEvent], *, now: datetime) -> list[Stored]:
         """Stores the events that are new; repeats of stored ones are left out of the result."""
-        storable = [e for e in events if isinstance(e, InboundMessage | Follow | PhoneShared)]
-        if not storable:
-            return []
-        stored: list[Stored] = []
+        return self.accept_many([events], now=now)[0]
+
+    def accept_many(
+        self, batches: Sequence[Sequence[InboundEvent]], *, now: datetime
+    ) -> list[list[Stored]]:
+        """`accept` for several webhooks in one transaction (one commit for a burst)."""
+        out: list[list[Stored]] = []
         with Session(self.engine) as session, session.begin():
-            for event in storable:
-                stmt = (
-                    self._insert(InboxEvent)
-                    .values(**_row(event, now))
-                    .on_conflict_do_nothing(index_elements=["channel", "event_key"])
-                    .returning(InboxEvent.id)
-                )
-                new_id = session.execute(stmt).scalar()
-                if new_id is not None:
-                    stored.append(Stored(id=int(new_id), event=event))
-        return stored
+            for events in batches:
+                stored: list[Stored] = []
+                for event in events:
+                    if not isinstance(event, InboundMessage | Follow | PhoneShared):
+                        continue
+                    stmt = (
+                        self._insert(InboxEvent)
+                        .values(**_row(event, now))
+                        .on_conflict_do_nothing(index_elements=["channel", "event_key"])
+                        .returning(InboxEvent.id)
+                    )
+                    new_id = session.execute(stmt).scalar()
+                    if new_id is not None:
+                        stored.append(Stored(id=int(new_id), event=event))
+                out.append(stored)
+        return out
 
     def complete(
-        self, stored_id: int, replies: Sequence[Envelope], *, outbox: Outbox, now: datetime
+        self,
+        stored_id: int,
+        replies: Sequence[Envelope],
+        *,
+        outbox: Outbox,
+        now: datetime,
+        also: Callable[[Session], None] | None = None,
     ) -> None:
-        """Queues the replies and marks the event done, in one transaction: a crash leaves
-        either both or neither, and replies are keyed by the event so a retry adds none."""
+        """Queues the replies and marks the event done, in one transaction (with `also`, the
+        caller's own writes): a crash leaves either all or none, and replies are keyed by the
+        event so a retry adds none."""
         with Session(self.engine) as session, session.begin():
+            if also is not None:
+                also(session)
             outbox.enqueue_in(session, replies, now=now)
             session.execute(
                 update(InboxEvent)
@@ -125,7 +143,7 @@ class Inbox:
         """Events left unfinished by a process that died (or is far too slow)."""
         stale = and_(
             InboxEvent.state == "new",
-            InboxEvent.received_at < now - STALE_AFTER,
+            InboxEvent.received_at < now - self.retry_after,
             or_(InboxEvent.claimed_until.is_(None), InboxEvent.claimed_until < now),
         )
         pick = (
@@ -138,7 +156,7 @@ class Inbox:
         stmt = (
             update(InboxEvent)
             .where(InboxEvent.id.in_(pick.scalar_subquery()))
-            .values(claimed_until=now + STALE_AFTER, attempts=InboxEvent.attempts + 1)
+            .values(claimed_until=now + self.retry_after, attempts=InboxEvent.attempts + 1)
             .returning(
                 InboxEvent.id,
                 InboxEvent.channel,

@@ -110,8 +110,9 @@ def new_public_id() -> str:
 class Outbox:
     """SQL storage of outbound messages. Blocking: call from a thread in async code."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, lease: timedelta = LEASE) -> None:
         self.engine = engine
+        self.lease = lease
         self._postgres = engine.dialect.name == "postgresql"
 
     # ------------------------------------------------------------------ enqueue
@@ -150,7 +151,7 @@ class Outbox:
         return len(result.all())
 
     # -------------------------------------------------------------------- claim
-    def claim(self, *, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Claimed]:
+    def claim(self, *, now: datetime, limit: int, lease: timedelta | None = None) -> list[Claimed]:
         """Takes up to `limit` due messages (queued and due, or sending with a lapsed lease)."""
         due = or_(
             and_(OutboxMessage.state == "queued", OutboxMessage.next_attempt_at <= now),
@@ -168,7 +169,7 @@ class Outbox:
             .where(OutboxMessage.id.in_(pick.scalar_subquery()))
             .values(
                 state="sending",
-                claimed_until=now + lease,
+                claimed_until=now + (lease or self.lease),
                 attempts=OutboxMessage.attempts + 1,
             )
             .returning(

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SmsProvider = Literal["http", "esms", "speedsms"]
+SmsProvider = Literal["http", "esms"]
 
 
 class SettingsError(Exception):
@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     telegram_messages_per_second: int = Field(default=30, ge=1, le=10_000)
     zalo_requests_per_minute: int = Field(default=4000, ge=1, le=1_000_000)
     sms_messages_per_second: int = Field(default=30, ge=1, le=100_000)
+    # Crash recovery: a message being sent, or an event being answered, by a process that died
+    # is taken over after this long
+    outbox_lease_seconds: float = Field(default=30, ge=1, le=3600)
+    inbox_retry_seconds: float = Field(default=60, ge=1, le=3600)
 
     # Channels (CONTRACT §2); unset = channel off
     telegram_token: SecretStr | None = None
@@ -73,6 +77,18 @@ class Settings(BaseSettings):
     sms_provider: SmsProvider | None = None
     sms_http_send_url: str | None = None
     sms_http_token: SecretStr | None = None
+    sms_http_price_per_part_vnd: float | None = Field(default=None, ge=0)
+    # eSMS.vn (MOTCUA_SMS_PROVIDER=esms): API keys, registered brandname, callbacks
+    sms_esms_api_key: SecretStr | None = None
+    sms_esms_secret_key: SecretStr | None = None
+    sms_esms_brandname: str | None = None
+    sms_esms_base_url: str | None = None
+    sms_esms_public_url: str | None = None
+    sms_esms_callback_token: SecretStr | None = None
+    sms_esms_mo_private_key: SecretStr | None = None
+    sms_esms_mo_cpid: str | None = None
+    sms_esms_sandbox: bool = False
+    sms_esms_price_per_part_vnd: float | None = Field(default=None, ge=0)
     onestop_webhook_secret: SecretStr | None = None
     # Pull from the one-stop software's HTTP API (core/onestop/pull.py); unset = no pulling
     onestop_pull_url: str | None = None
@@ -115,7 +131,9 @@ class Settings(BaseSettings):
     def _url(cls, value: str) -> str:
         return _check_http_url(value, name="the URL")
 
-    @field_validator("sms_http_send_url", "onestop_pull_url")
+    @field_validator(
+        "sms_http_send_url", "onestop_pull_url", "sms_esms_base_url", "sms_esms_public_url"
+    )
     @classmethod
     def _optional_url(cls, value: str | None) -> str | None:
         return None if value in (None, "") else _check_http_url(str(value), name="the URL")
@@ -132,6 +150,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 "MOTCUA_SMS_HTTP_SEND_URL and MOTCUA_SMS_HTTP_TOKEN are required "
                 "when MOTCUA_SMS_PROVIDER=http"
+            )
+        if self.sms_provider == "esms" and not (
+            self.sms_esms_api_key and self.sms_esms_secret_key and self.sms_esms_brandname
+        ):
+            raise ValueError(
+                "MOTCUA_SMS_ESMS_API_KEY, MOTCUA_SMS_ESMS_SECRET_KEY and MOTCUA_SMS_ESMS_BRANDNAME "
+                "are required when MOTCUA_SMS_PROVIDER=esms"
+            )
+        if self.zalo_enabled and self.zalo_secret_key is None:
+            raise ValueError(
+                "MOTCUA_ZALO_SECRET_KEY is required when the Zalo channel is on "
+                "(it refreshes the access token)"
             )
         return self
 

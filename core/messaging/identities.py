@@ -11,7 +11,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from core.db import rowcount
 from core.messaging.tables import ChannelIdentity, Subscription
 
 
@@ -41,13 +40,8 @@ class Identities:
     def _upsert(
         self, session: Session, channel: str, user_id: str, now: datetime, **values: object
     ) -> None:
-        stmt = self._insert(ChannelIdentity).values(
-            channel=channel,
-            user_id=user_id,
-            opted_out=False,
-            created_at=now,
-            **values,
-        )
+        row: dict[str, object] = {"opted_out": False, "created_at": now} | values
+        stmt = self._insert(ChannelIdentity).values(channel=channel, user_id=user_id, **row)
         if values:
             stmt = stmt.on_conflict_do_update(
                 index_elements=["channel", "user_id"], set_=dict(values)
@@ -59,7 +53,11 @@ class Identities:
     def touch(self, channel: str, user_id: str, *, now: datetime) -> None:
         """The user wrote now (opens Zalo's free reply window again)."""
         with Session(self.engine) as session, session.begin():
-            self._upsert(session, channel, user_id, now, last_inbound_at=now)
+            self.touch_in(session, channel, user_id, now=now)
+
+    def touch_in(self, session: Session, channel: str, user_id: str, *, now: datetime) -> None:
+        """The same, inside the caller's transaction."""
+        self._upsert(session, channel, user_id, now, last_inbound_at=now)
 
     def link_phone(self, channel: str, user_id: str, phone: str, *, now: datetime) -> None:
         """The platform vouched that this user owns `phone` (+84…)."""
@@ -112,8 +110,9 @@ class Identities:
                 self._insert(Subscription)
                 .values(dossier_code=dossier_code, channel=channel, user_id=user_id, created_at=now)
                 .on_conflict_do_nothing()
+                .returning(Subscription.dossier_code)
             )
-            return bool(rowcount(session.execute(stmt)))
+            return session.execute(stmt).scalar() is not None
 
     def subscribers(self, dossier_code: str) -> list[Identity]:
         with Session(self.engine) as session:

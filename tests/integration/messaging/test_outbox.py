@@ -162,7 +162,9 @@ async def test_rate_limits_delay_without_spending_attempts(engine: Engine) -> No
         rates={"sms": ChannelRates(total=Rate(3, 60))},
         clock=clock,
     )
-    outbox.enqueue([Envelope(f"k{i}", sms(str(i), user=f"+8491234567{i}")) for i in range(5)], now=T0)
+    outbox.enqueue(
+        [Envelope(f"k{i}", sms(str(i), user=f"+8491234567{i}")) for i in range(5)], now=T0
+    )
     await dispatcher.drain_once()
     assert len(channel.sent) == 3
     with Session(engine) as session:
