@@ -17,7 +17,7 @@ from core.db import make_engine
 from core.dossiers.replies import dossier_list, owner_details, public_status
 from core.dossiers.repository import SqlDossierRepository
 from core.dossiers.verification import Outcome, Verifier
-from core.messaging.identities import Identities
+from core.messaging.identities import Identities, split_sender
 from core.offices import MAX_SUGGESTED, Office, OfficeDirectory, load_offices
 from core.offices import answer as office_answer
 from core.procedures.desk import ProcedureDesk, Reply, Topic
@@ -273,10 +273,78 @@ class ActionVerifyDossierOwner(Action):
             dossier, found[-1], sender=tracker.sender_id, now=now()
         )
         if verdict.outcome is Outcome.VERIFIED:
+            events: list[EventType] = [
+                SlotSet("pending_verification", None),
+                SlotSet("verified_phone", dossier.phone),
+            ]
+            if tracker.get_slot("pending_subscription") == code:
+                subscribe(dispatcher, tracker.sender_id, code)
+                return [*events, SlotSet("pending_subscription", None)]
             dispatcher.utter_message(text=owner_details(dossier, tz=settings().tz))
-            return [SlotSet("pending_verification", None), SlotSet("verified_phone", dossier.phone)]
+            return events
         if verdict.outcome is Outcome.BLOCKED:
             dispatcher.utter_message(response="utter_verification_blocked")
             return [SlotSet("pending_verification", None)]
         dispatcher.utter_message(response="utter_verification_wrong")
         return []
+
+
+# Channels the assistant may write to first (a web chat page cannot be written to later).
+PUSH_CHANNELS = ("zalo", "telegram", "tel")
+
+
+def subscribe(dispatcher: CollectingDispatcher, sender: str, code: str) -> None:
+    channel, user_id = split_sender(sender)
+    identities().subscribe(code, channel, user_id, now=now())
+    dispatcher.utter_message(response="utter_subscribed", dossier_code=code)
+
+
+class ActionSubscribeNotifications(Action):
+    """ "Báo cho tôi khi có kết quả": the asking identity gets the dossier's notices, once the
+    channel or the last four digits of the dossier's phone show it is the owner."""
+
+    def name(self) -> str:
+        return "action_subscribe_notifications"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        code = latest_dossier_code(tracker)
+        if code is None:
+            dispatcher.utter_message(response="utter_subscribe_ask_code")
+            return []
+        dossier = dossiers().get(code)
+        if dossier is None:
+            dispatcher.utter_message(response="utter_dossier_not_found", dossier_code=code)
+            return [SlotSet("dossier_code", code)]
+        if not tracker.sender_id.startswith(PUSH_CHANNELS):
+            dispatcher.utter_message(response="utter_subscribe_web", dossier_code=code)
+            return [SlotSet("dossier_code", code)]
+        phone = tracker.get_slot("verified_phone") or channel_phone(tracker.sender_id)
+        if phone is not None and phone == dossier.phone:
+            subscribe(dispatcher, tracker.sender_id, code)
+            return [SlotSet("dossier_code", code)]
+        dispatcher.utter_message(response="utter_ask_phone_digits")
+        return [
+            SlotSet("dossier_code", code),
+            SlotSet("pending_verification", code),
+            SlotSet("pending_subscription", code),
+        ]
+
+
+class ActionUnsubscribeNotifications(Action):
+    """The citizen asks for no more notices: this identity, and its linked phone's SMS."""
+
+    def name(self) -> str:
+        return "action_unsubscribe_notifications"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        channel, user_id = split_sender(tracker.sender_id)
+        identities().set_opted_out(channel, user_id, True, now=now())
+        phone = channel_phone(tracker.sender_id)
+        if phone is not None and channel != "sms":
+            identities().set_opted_out("sms", phone, True, now=now())
+        dispatcher.utter_message(response="utter_unsubscribe_notifications")
+        return [SlotSet("pending_subscription", None)]

@@ -104,7 +104,7 @@ class Stack:
         ]
         if with_worker:
             self.services.append(
-                Service("worker", [str(APP_PYTHON), "-m", "core.cli", "reminders", "worker"], base)
+                Service("worker", [str(APP_PYTHON), "-m", "bot.cli", "reminders", "worker"], base)
             )
 
     def start(self) -> None:

@@ -127,6 +127,8 @@ class Outbox:
     def enqueue_in(self, session: Session, envelopes: Sequence[Envelope], *, now: datetime) -> int:
         """The same, inside the caller's transaction (so a reply is stored atomically with the
         inbox event it answers)."""
+        if not envelopes:
+            return 0
         rows = [
             {
                 "key": e.key,

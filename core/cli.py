@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import signal
-import threading
-from datetime import datetime
 from pathlib import Path
-from types import FrameType
 
 import typer
 from alembic import command
@@ -17,15 +13,12 @@ from core.db import make_engine, ping
 from core.dossiers import csv_import
 from core.logging import get_logger
 from core.procedures import store as procedure_store
-from core.settings import Settings
 
 app = typer.Typer(help="Một Cửa: administration commands.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-reminders_app = typer.Typer(help="Result notices and pickup reminders.", no_args_is_help=True)
 onestop_app = typer.Typer(help="The one-stop (một cửa) software.", no_args_is_help=True)
 app.add_typer(onestop_app, name="onestop")
 app.add_typer(db_app, name="db")
-app.add_typer(reminders_app, name="reminders")
 csv_import.register(app)
 procedure_store.register(app)
 
@@ -54,48 +47,6 @@ def db_upgrade(revision: str = typer.Argument("head", help="target revision")) -
         engine.dispose()
     command.upgrade(alembic_config(settings.database_url), revision)
     typer.echo(f"database at revision {revision}")
-
-
-def _parse_now(now: str | None, settings: Settings) -> datetime:
-    if now is None:
-        return datetime.now(settings.tz)
-    try:
-        parsed = datetime.fromisoformat(now)
-    except ValueError:
-        typer.echo(f"--now: not an ISO 8601 time: {now!r}", err=True)
-        raise typer.Exit(2) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=settings.tz)
-
-
-@reminders_app.command("run-once")
-def reminders_run_once(
-    now: str | None = typer.Option(None, "--now", help="ISO 8601; default: the real clock"),
-) -> None:
-    """Sends every notification due at --now and exits."""
-    settings = command_settings()
-    at = _parse_now(now, settings)
-    sent = skipped = failed = 0
-    log.info("reminders run", at=at.isoformat(), sent=sent, skipped=skipped, failed=failed)
-    typer.echo(f"sent {sent}, skipped {skipped}, failed {failed}")
-
-
-@reminders_app.command("worker")
-def reminders_worker(
-    interval: float = typer.Option(30.0, help="seconds between runs", min=0.1),
-) -> None:
-    """Runs `run-once` forever, until SIGINT or SIGTERM."""
-    settings = command_settings()
-    stop = threading.Event()
-
-    def _stop(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    log.info("reminder worker started", interval=interval, timezone=settings.timezone)
-    while not stop.is_set():
-        stop.wait(interval)
-    log.info("reminder worker stopped")
 
 
 @onestop_app.command("pull")

@@ -3,4 +3,5 @@
 import core.dossiers.tables
 import core.dossiers.verification
 import core.messaging.tables
-import core.procedures.tables  # noqa: F401
+import core.procedures.tables
+import core.reminders.tables  # noqa: F401

@@ -6,6 +6,7 @@ message naming the variable (`SettingsError`).
 
 from __future__ import annotations
 
+from datetime import time
 from functools import cached_property
 from typing import Literal
 from urllib.parse import urlsplit
@@ -56,6 +57,11 @@ class Settings(BaseSettings):
     telegram_messages_per_second: int = Field(default=30, ge=1, le=10_000)
     zalo_requests_per_minute: int = Field(default=4000, ge=1, le=1_000_000)
     sms_messages_per_second: int = Field(default=30, ge=1, le=100_000)
+    # Notices and pickup reminders (core/reminders)
+    calendar_file: str = "data/calendar/quang-ninh.yml"
+    quiet_hours: str = "21:00-07:00"
+    reminder_working_days: str = "3,7"
+    sms_stop_number: str | None = None
     # Crash recovery: a message being sent, or an event being answered, by a process that died
     # is taken over after this long
     outbox_lease_seconds: float = Field(default=30, ge=1, le=3600)
@@ -93,6 +99,30 @@ class Settings(BaseSettings):
     # Pull from the one-stop software's HTTP API (core/onestop/pull.py); unset = no pulling
     onestop_pull_url: str | None = None
     onestop_pull_token: SecretStr | None = None
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        start, sep, end = value.partition("-")
+        try:
+            if not sep:
+                raise ValueError
+            time.fromisoformat(start.strip())
+            time.fromisoformat(end.strip())
+        except ValueError:
+            raise ValueError("must be two local times like 21:00-07:00") from None
+        return value
+
+    @field_validator("reminder_working_days")
+    @classmethod
+    def _reminder_days(cls, value: str) -> str:
+        try:
+            days = [int(v) for v in value.split(",") if v.strip()]
+        except ValueError:
+            raise ValueError("must be working days separated by commas, like 3,7") from None
+        if len(days) > 3 or any(d < 1 for d in days) or days != sorted(set(days)):
+            raise ValueError("at most 3 increasing positive numbers of working days, like 3,7")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -168,6 +198,15 @@ class Settings(BaseSettings):
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def quiet_window(self) -> tuple[time, time]:
+        start, _, end = self.quiet_hours.partition("-")
+        return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+    @property
+    def reminder_days(self) -> tuple[int, ...]:
+        return tuple(int(v) for v in self.reminder_working_days.split(",") if v.strip())
 
     @property
     def action_endpoint(self) -> str:

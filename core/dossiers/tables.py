@@ -95,6 +95,8 @@ class StatusHistoryRecord(Base):
     new_status: Mapped[str] = mapped_column(String(32))
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     source: Mapped[str] = mapped_column(String(8))
+    # When the notices this change calls for were planned (NULL: not yet)
+    planned_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
 
 
 class SyncCursorRecord(Base):

@@ -424,3 +424,87 @@ async def test_a_name_shared_by_several_offices_asks_which(
 
 def test_repository_is_the_sql_one() -> None:
     assert isinstance(act.dossiers(), SqlDossierRepository)
+
+
+def subscribed(code: str) -> list[tuple[str, str]]:
+    return [(i.channel, i.user_id) for i in act.identities().subscribers(code)]
+
+
+async def test_a_linked_chat_identity_subscribes_at_once(executor: ActionExecutor) -> None:
+    act.identities().link_phone("zalo", "61424", PHONE, now=datetime.now(UTC))
+    out = await run(
+        executor,
+        call(
+            "action_subscribe_notifications",
+            [user(f"báo cho tôi khi hồ sơ {CODE} có kết quả", "subscribe_notifications")],
+            sender="zalo:61424",
+        ),
+    )
+    assert [r.get("response") for r in out["responses"]] == ["utter_subscribed"]
+    assert subscribed(CODE) == [("zalo", "61424")]
+
+
+async def test_an_unlinked_identity_subscribes_after_the_right_digits(
+    executor: ActionExecutor,
+) -> None:
+    events = [user(f"báo kết quả hồ sơ {CODE} cho tôi", "subscribe_notifications")]
+    out = await run(executor, call("action_subscribe_notifications", events, sender="telegram:77"))
+    assert slots(out) == {
+        "dossier_code": CODE,
+        "pending_verification": CODE,
+        "pending_subscription": CODE,
+    }
+    assert subscribed(CODE) == []
+    wrong = await run(
+        executor,
+        call(
+            "action_verify_dossier_owner",
+            [user("1111", "provide_phone_digits")],
+            slots={"pending_verification": CODE, "pending_subscription": CODE},
+            sender="telegram:77",
+        ),
+    )
+    assert subscribed(CODE) == []
+    assert "pending_subscription" not in slots(wrong)
+    right = await run(
+        executor,
+        call(
+            "action_verify_dossier_owner",
+            [user("5678", "provide_phone_digits")],
+            slots={"pending_verification": CODE, "pending_subscription": CODE},
+            sender="telegram:77",
+        ),
+    )
+    assert subscribed(CODE) == [("telegram", "77")]
+    assert slots(right)["pending_subscription"] is None
+
+
+async def test_web_chat_cannot_be_written_to_later(executor: ActionExecutor) -> None:
+    out = await run(
+        executor,
+        call(
+            "action_subscribe_notifications",
+            [user(f"báo cho tôi khi {CODE} xong", "subscribe_notifications")],
+        ),
+    )
+    assert [r.get("response") for r in out["responses"]] == ["utter_subscribe_web"]
+    assert subscribed(CODE) == []
+
+
+async def test_unsubscribing_opts_out_the_identity_and_its_phone(
+    executor: ActionExecutor,
+) -> None:
+    act.identities().link_phone("zalo", "61424", PHONE, now=datetime.now(UTC))
+    act.identities().subscribe(CODE, "zalo", "61424", now=datetime.now(UTC))
+    await run(
+        executor,
+        call(
+            "action_unsubscribe_notifications",
+            [user("đừng nhắn tin cho tôi nữa", "unsubscribe_notifications")],
+            sender="zalo:61424",
+        ),
+    )
+    zalo, sms = act.identities().get("zalo", "61424"), act.identities().get("sms", PHONE)
+    assert zalo is not None and zalo.opted_out
+    assert sms is not None and sms.opted_out
+    assert subscribed(CODE) == []

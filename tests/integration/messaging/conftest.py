@@ -1,25 +1,10 @@
-"""A migrated database of each SQL tier, and a channel stand-in that records provider calls."""
+"""A channel stand-in that records provider calls."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-
-import pytest
-from sqlalchemy import Engine
 
 from bot.channels.base import InboundEvent, OutboundMessage, SendError, SendResult, WebhookRequest
-from core.db import make_engine
-from tests.unit.dossiers.storage import SQL_TIERS, migrated_database
-
-
-@pytest.fixture(params=SQL_TIERS)
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    with migrated_database(request.param, request, tmp_path) as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
 
 
 @dataclass

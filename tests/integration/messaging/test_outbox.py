@@ -205,3 +205,15 @@ def test_delivery_reports_update_the_message_once(engine: Engine) -> None:
     assert not outbox.report(
         channel="sms", message_id="unknown", status="failed", by_provider_id=False, now=T0
     )
+
+
+def test_an_answer_with_no_reply_stores_nothing_and_finishes_the_event(engine: Engine) -> None:
+    from bot.channels.base import InboundMessage
+    from bot.inbox import Inbox
+
+    inbox, outbox = Inbox(engine), Outbox(engine)
+    assert outbox.enqueue([], now=T0) == 0
+    (stored,) = inbox.accept([InboundMessage("sms", "+84912345678", "hi", "id-1")], now=T0)
+    inbox.complete(stored.id, [], outbox=outbox, now=T0)
+    assert states(engine) == {}
+    assert inbox.claim_stale(now=T0 + timedelta(hours=1)) == []

@@ -1,0 +1,149 @@
+"""The `motcua` command (CONTRACT §5): the administration commands of `core.cli`, plus the
+reminder commands, which need the delivery layer of `bot`."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from bot.channels import build_channels, send_rates
+from bot.dbthreads import DbThreads
+from bot.delivery import Dispatcher
+from bot.outbox import Outbox
+from bot.ratelimit import RateLimiter
+from bot.reminders import NoticeWorker, deliver_notices, work_forever
+from bot.tokens import SqlTokenStore
+from core.cli import ROOT, app
+from core.clitools import EXIT_UNUSABLE, command_settings, fail, open_database
+from core.logging import get_logger
+from core.offices import load_offices
+from core.reminders import PUSH_WINDOWS, CalendarError, NoticePolicy, QuietHours, load_calendar
+from core.settings import Settings
+
+log = get_logger("motcua.reminders")
+reminders_app = typer.Typer(help="Result notices and pickup reminders.", no_args_is_help=True)
+app.add_typer(reminders_app, name="reminders")
+
+
+def parse_now(now: str | None, settings: Settings) -> datetime:
+    """--now as an aware time (without an offset it is in MOTCUA_TIMEZONE)."""
+    if now is None:
+        return datetime.now(settings.tz)
+    try:
+        parsed = datetime.fromisoformat(now)
+    except ValueError:
+        typer.echo(f"--now: not an ISO 8601 time: {now!r}", err=True)
+        raise typer.Exit(2) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=settings.tz)
+
+
+def build_policy(settings: Settings, *, channels: set[str]) -> NoticePolicy:
+    path = Path(settings.calendar_file)
+    path = path if path.is_absolute() else ROOT / path
+    try:
+        calendar = load_calendar(path)
+    except (CalendarError, OSError) as exc:
+        fail(f"MOTCUA_CALENDAR_FILE: {exc}", code=EXIT_UNUSABLE)
+    start, end = settings.quiet_window
+    return NoticePolicy(
+        calendar=calendar,
+        tz=settings.tz,
+        quiet=QuietHours(start=start, end=end),
+        reminder_working_days=settings.reminder_days,
+        push_windows={k: v for k, v in PUSH_WINDOWS.items() if k in channels},
+        zns_configured="zns" in channels,
+        sms_enabled="sms" in channels,
+    )
+
+
+def build(settings: Settings) -> tuple[NoticeWorker, Dispatcher]:
+    """The worker and a delivery layer over the channels the settings turn on."""
+    engine = open_database(settings, table="notices")
+    channels = build_channels(settings, token_store=SqlTokenStore(engine, provider="zalo"))
+    worker = NoticeWorker(
+        engine,
+        policy=build_policy(settings, channels=set(channels)),
+        offices=load_offices(),
+        hotline=settings.hotline,
+        zns_template=settings.zns_template_result_ready,
+        stop_number=settings.sms_stop_number,
+    )
+    dispatcher = Dispatcher(
+        Outbox(engine),
+        channels,
+        limiter=RateLimiter(settings.redis_url),
+        rates=send_rates(settings),
+        db=DbThreads(engine),
+    )
+    return worker, dispatcher
+
+
+@reminders_app.command("run-once")
+def reminders_run_once(
+    now: str | None = typer.Option(None, "--now", help="ISO 8601; default: the real clock"),
+) -> None:
+    """Sends every notification due at --now and exits; prints how many were sent, skipped
+    and failed."""
+    settings = command_settings()
+    at = parse_now(now, settings)
+    worker, dispatcher = build(settings)
+
+    async def run() -> None:
+        counts = await asyncio.to_thread(worker.run_once, now=at)
+        dispatcher.clock = lambda: at
+        await deliver_notices(worker, dispatcher, counts, settle=10.0)
+        for channel in dispatcher.channels.values():
+            await channel.aclose()
+        skipped = sum(counts.skipped.values())
+        log.info(
+            "reminders run",
+            at=at.isoformat(),
+            planned=counts.planned,
+            sent=counts.sent,
+            skipped=skipped,
+            failed=counts.failed,
+            deferred=counts.deferred,
+            waiting=counts.waiting,
+        )
+        typer.echo(f"sent {counts.sent}, skipped {skipped}, failed {counts.failed}")
+        if counts.skipped:
+            reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.skipped.items()))
+            typer.echo(f"skipped: {reasons}")
+        if counts.deferred:
+            typer.echo(f"{counts.deferred} waiting for a later time (quiet hours or not due)")
+        if counts.waiting:
+            typer.echo(f"{counts.waiting} not confirmed yet; they will be retried")
+
+    asyncio.run(run())
+
+
+@reminders_app.command("worker")
+def reminders_worker(
+    interval: float = typer.Option(10.0, help="seconds between rounds", min=0.1),
+) -> None:
+    """Plans, hands over and delivers notices forever, until SIGINT or SIGTERM."""
+    settings = command_settings()
+    worker, dispatcher = build(settings)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await work_forever(worker, dispatcher, stop, interval=interval)
+        for channel in dispatcher.channels.values():
+            await channel.aclose()
+
+    asyncio.run(run())
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
