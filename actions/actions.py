@@ -137,8 +137,37 @@ class ActionFallback(Action):
     ) -> list[EventType]:
         if consecutive_fallbacks(tracker) >= 1:
             dispatcher.utter_message(response="utter_default_repeat")
+            ask_for_human(dispatcher, tracker, reason="fallbacks")
         else:
             dispatcher.utter_message(response="utter_default")
+        return []
+
+
+def ask_for_human(dispatcher: CollectingDispatcher, tracker: Tracker, *, reason: str) -> None:
+    """Asks the gateway to open a handoff ticket (the gateway owns the human handoff): a
+    message carrying `{"handoff": {...}}` with what the ticket's summary needs."""
+    dispatcher.utter_message(
+        json_message={
+            "handoff": {
+                "reason": reason,
+                "procedure_code": tracker.get_slot("procedure_code"),
+                "dossier_code": tracker.get_slot("dossier_code"),
+            }
+        }
+    )
+
+
+class ActionRequestHuman(Action):
+    """The citizen asks for a staff member or a youth volunteer."""
+
+    def name(self) -> str:
+        return "action_request_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_request_human")
+        ask_for_human(dispatcher, tracker, reason="request_human")
         return []
 
 

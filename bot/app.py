@@ -110,6 +110,7 @@ def build_gateway(settings: Settings) -> Gateway:
     pipeline.interceptors.append(
         SmsKeywords(identities=pipeline.identities, dossiers=dossiers, answer=router.handle)
     )
+    # handoff: installed here (bot/handoff)
     return Gateway(
         settings=settings,
         rasa=rasa,
@@ -351,6 +352,7 @@ def create_app(settings: Settings) -> ASGIApp:
         Route("/webhooks/{channel}/{rest:path}", channel_webhook, methods=["GET", "POST"]),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
+    # console routes: added here (bot/console)
     framework = Starlette(routes=routes, lifespan=lifespan)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:

@@ -22,11 +22,19 @@ class RasaUnavailable(Exception):
 
 
 class Reply:
-    __slots__ = ("buttons", "text")
+    """One bot message; `custom` is an action's `json_message` (e.g. a handoff request)."""
 
-    def __init__(self, text: str, buttons: tuple[Button, ...] = ()) -> None:
+    __slots__ = ("buttons", "custom", "text")
+
+    def __init__(
+        self,
+        text: str,
+        buttons: tuple[Button, ...] = (),
+        custom: dict[str, Any] | None = None,
+    ) -> None:
         self.text = text
         self.buttons = buttons
+        self.custom = custom
 
 
 def _parse_replies(data: Any) -> list[Reply]:
@@ -42,8 +50,9 @@ def _parse_replies(data: Any) -> list[Reply]:
             for b in item.get("buttons") or []
             if isinstance(b, dict) and "title" in b and "payload" in b
         )
-        if text or buttons:
-            replies.append(Reply(text or "", buttons))
+        custom = item.get("custom") if isinstance(item.get("custom"), dict) else None
+        if text or buttons or custom:
+            replies.append(Reply(text or "", buttons, custom))
     return replies
 
 
@@ -82,6 +91,20 @@ class RasaClient:
         if not replies:
             raise RasaUnavailable("Rasa answered no reply")
         return replies
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        """Rasa's /model/parse of `text` (intent, confidence, entities)."""
+        body = json.dumps({"text": text}, ensure_ascii=False).encode()
+        try:
+            code, answer = await self._http.request(
+                "POST", f"{self._prefix}/model/parse", body=body, timeout=self._timeout
+            )
+            data = json.loads(answer)
+        except (TimeoutError, HTTPError, ValueError):
+            raise RasaUnavailable("Rasa unreachable") from None
+        if code != 200 or not isinstance(data, dict):
+            raise RasaUnavailable(f"Rasa answered HTTP {code}")
+        return data
 
     async def status(self) -> dict[str, Any]:
         """Rasa's /status: raises RasaUnavailable unless a model is loaded."""

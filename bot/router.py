@@ -8,6 +8,8 @@ polite answer, and the failure is logged and counted.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from bot.channels.base import Button, InboundMessage, OutboundMessage
 from bot.metrics import MESSAGES, RASA_FAILURES, TURN_SECONDS
@@ -24,10 +26,16 @@ def busy_reply(hotline: str) -> str:
     return text + (f" hoặc gọi hotline {hotline}." if hotline else ".")
 
 
+# Called when an action asks for a human (a reply carrying `{"handoff": {...}}`): opens the
+# ticket and returns any extra messages for the citizen.
+HandoffHook = Callable[[InboundMessage, dict[str, Any]], Awaitable[list[OutboundMessage]]]
+
+
 class ConversationRouter:
     def __init__(self, rasa: RasaClient, *, hotline: str = "") -> None:
         self.rasa = rasa
         self.hotline = hotline
+        self.handoff_hook: HandoffHook | None = None
 
     async def handle(self, message: InboundMessage) -> list[OutboundMessage]:
         started = time.perf_counter()
@@ -51,7 +59,15 @@ class ConversationRouter:
                 reason=str(exc),
             )
             return [self._reply(message, busy_reply(self.hotline))]
-        return [self._reply(message, a.text, a.buttons) for a in answers]
+        replies = [self._reply(message, a.text, a.buttons) for a in answers if a.text or a.buttons]
+        for answer in answers:
+            handoff = (answer.custom or {}).get("handoff")
+            if isinstance(handoff, dict) and self.handoff_hook is not None:
+                try:
+                    replies.extend(await self.handoff_hook(message, handoff))
+                except Exception:
+                    log.exception("could not open a handoff ticket", channel=message.channel)
+        return replies
 
     @staticmethod
     def _reply(

@@ -311,13 +311,31 @@ async def test_first_fallback_offers_the_main_topics(executor: ActionExecutor) -
     assert [r["response"] for r in out["responses"]] == ["utter_default"]
 
 
-async def test_second_fallback_in_a_row_offers_a_human(executor: ActionExecutor) -> None:
+async def test_second_fallback_in_a_row_hands_over_to_a_human(executor: ActionExecutor) -> None:
     events = [
         user("xyz", "nlu_fallback"), action("action_fallback"), action("action_listen"),
         user("abc", "nlu_fallback"),
     ]  # fmt: skip
     out = await run(executor, call("action_fallback", events))
-    assert [r["response"] for r in out["responses"]] == ["utter_default_repeat"]
+    assert [r.get("response") for r in out["responses"]] == ["utter_default_repeat", None]
+    assert out["responses"][1]["custom"]["handoff"]["reason"] == "fallbacks"
+
+
+async def test_asking_for_a_human_opens_a_handoff_with_what_is_known(
+    executor: ActionExecutor,
+) -> None:
+    out = await run(
+        executor,
+        call(
+            "action_request_human",
+            [user("cho tôi gặp cán bộ", "request_human")],
+            slots={"procedure_code": "1.000894", "dossier_code": CODE},
+        ),
+    )
+    assert out["responses"][0]["response"] == "utter_request_human"
+    assert out["responses"][1]["custom"] == {
+        "handoff": {"reason": "request_human", "procedure_code": "1.000894", "dossier_code": CODE}
+    }
 
 
 async def test_fallback_count_resets_after_an_understood_turn(executor: ActionExecutor) -> None:
