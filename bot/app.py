@@ -30,6 +30,7 @@ from bot.inbox import Inbox
 from bot.keywords import SmsKeywords
 from bot.metrics import REGISTRY, REJECTED
 from bot.outbox import Outbox
+from bot.questions import QuestionRecorder
 from bot.rasa import RasaClient, RasaUnavailable
 from bot.ratelimit import Rate, RateLimiter
 from bot.router import ConversationRouter, busy_reply
@@ -63,12 +64,14 @@ class Gateway:
     dispatcher: Dispatcher
     pipeline: InboundPipeline
     db: DbThreads
+    questions: QuestionRecorder
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def start(self) -> None:
         self.tasks.append(asyncio.create_task(self.dispatcher.run(self.stop)))
         self.tasks.append(asyncio.create_task(self.pipeline.run(self.stop)))
+        self.tasks.append(asyncio.create_task(self.questions.run(self.stop)))
 
     async def aclose(self) -> None:
         self.stop.set()
@@ -106,6 +109,8 @@ def build_gateway(settings: Settings) -> Gateway:
         sender_rate=Rate(settings.sender_messages_per_minute, 60),
         db=db,
     )
+    questions = QuestionRecorder(engine, db=db)
+    pipeline.questions = questions
     dossiers = SqlDossierRepository(engine)
     pipeline.interceptors.append(
         SmsKeywords(identities=pipeline.identities, dossiers=dossiers, answer=router.handle)
@@ -124,6 +129,7 @@ def build_gateway(settings: Settings) -> Gateway:
         dispatcher=dispatcher,
         pipeline=pipeline,
         db=db,
+        questions=questions,
     )
 
 
@@ -184,6 +190,7 @@ async def rest_webhook(gateway: Gateway, scope: Scope, receive: Receive, send: S
         if await gateway.pipeline.limiter.hit(gateway.pipeline.sender_rate, "in", message.sender):
             payload = [{"recipient_id": recipient, "text": TOO_FAST_REPLY}]
         else:
+            gateway.questions.record(channel="web", sender=message.sender, text=message.text)
             payload = rest.render(recipient, await gateway.router.handle(message))
     except Exception:
         log.exception("unhandled error while answering", channel=message.channel)

@@ -14,6 +14,8 @@ from bot.channels import build_channels, send_rates
 from bot.dbthreads import DbThreads
 from bot.delivery import Dispatcher
 from bot.outbox import Outbox
+from bot.questions import classify_questions
+from bot.rasa import RasaClient
 from bot.ratelimit import RateLimiter
 from bot.reminders import NoticeWorker, deliver_notices, work_forever
 from bot.tokens import SqlTokenStore
@@ -21,6 +23,7 @@ from core.cli import ROOT, app
 from core.clitools import EXIT_UNUSABLE, command_settings, fail, open_database
 from core.logging import get_logger
 from core.offices import load_offices
+from core.procedures.desk import ProcedureDesk
 from core.reminders import PUSH_WINDOWS, CalendarError, NoticePolicy, QuietHours, load_calendar
 from core.settings import Settings
 
@@ -134,7 +137,18 @@ def reminders_worker(
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        await work_forever(worker, dispatcher, stop, interval=interval)
+        rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
+        try:
+            desk: ProcedureDesk | None = ProcedureDesk.load(engine=worker.engine)
+        except Exception:  # noqa: BLE001 - statistics may go without procedures
+            log.warning("procedure catalog unavailable: questions get no procedure")
+            desk = None
+
+        async def classify() -> int:
+            return await classify_questions(worker.engine, rasa, desk)
+
+        await work_forever(worker, dispatcher, stop, interval=interval, also=classify)
+        await rasa.aclose()
         for channel in dispatcher.channels.values():
             await channel.aclose()
 

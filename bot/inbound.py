@@ -35,6 +35,7 @@ from bot.delivery import Dispatcher
 from bot.inbox import MAX_ATTEMPTS, Inbox, Stored
 from bot.metrics import WEBHOOK_EVENTS
 from bot.outbox import Envelope, Outbox
+from bot.questions import QuestionRecorder
 from bot.ratelimit import Rate, RateLimiter
 from core.logging import get_logger, mask_phone
 from core.messaging.identities import Identities
@@ -46,6 +47,7 @@ TOO_FAST_REPLY = (
 )
 GREETING_PAYLOAD = "/greet"
 DEFAULT_SENDER_RATE = Rate(20, 60)
+SWEEP_BATCH = 200
 
 
 def phone_linked_reply(phone: str) -> str:
@@ -86,7 +88,7 @@ class InboundPipeline:
         dispatcher: Dispatcher | None,
         limiter: RateLimiter,
         sender_rate: Rate = DEFAULT_SENDER_RATE,
-        lanes: int = 4,
+        lanes: int = 8,
         clock: Callable[[], datetime] = _utcnow,
         db: DbThreads | None = None,
     ) -> None:
@@ -101,6 +103,7 @@ class InboundPipeline:
         self.sender_rate = sender_rate
         self.clock = clock
         self.interceptors: list[Interceptor] = []
+        self.questions: QuestionRecorder | None = None
         self._pending: list[tuple[Sequence[InboundEvent], asyncio.Future[list[Stored]]]] = []
         self._flushing = False
         self._lanes: list[asyncio.Queue[Stored]] = [asyncio.Queue() for _ in range(lanes)]
@@ -201,24 +204,32 @@ class InboundPipeline:
         workers = [asyncio.create_task(self._work(lane)) for lane in self._lanes]
         try:
             while not stop.is_set():
+                # Take over everything left unfinished, a batch at a time, as the lanes free up.
+                taken = 1
+                while taken and not stop.is_set() and self.backlog() < SWEEP_BATCH:
+                    taken = await self.sweep()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=sweep_seconds)
-                if not stop.is_set():
-                    await self.sweep()
         finally:
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
 
+    def backlog(self) -> int:
+        """Events waiting in this process's lanes."""
+        return sum(lane.qsize() for lane in self._lanes)
+
     async def sweep(self) -> int:
+        """Takes over one batch of events a dead (or far too slow) process left unfinished."""
         try:
-            stale = await self.db(self.inbox.claim_stale, now=self.clock())
+            stale = await self.db(self.inbox.claim_stale, now=self.clock(), limit=SWEEP_BATCH)
         except Exception:
             log.exception("could not look for unfinished events")
             return 0
         for item in stale:
-            log.info("taking over an unfinished event", channel=item.event.channel, event=item.id)
             self._lane(item).put_nowait(item)
+        if stale:
+            log.info("taking over unfinished events", events=len(stale))
         return len(stale)
 
     async def _work(self, lane: asyncio.Queue[Stored]) -> None:
@@ -285,6 +296,8 @@ class InboundPipeline:
             answered = await intercept(event)
             if answered is not None:
                 return answered
+        if self.questions is not None:
+            self.questions.record(channel=event.channel, sender=event.sender, text=event.text)
         return await self.answer(event)
 
 

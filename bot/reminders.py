@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -437,8 +437,10 @@ async def work_forever(
     *,
     interval: float = 5.0,
     clock: Any = None,
+    also: Callable[[], Awaitable[object]] | None = None,
 ) -> None:
-    """The worker's loop: plan, hand over and deliver every `interval` seconds until `stop`."""
+    """The worker's loop: plan, hand over and deliver every `interval` seconds until `stop`;
+    `also` is more background work done each round (classifying the question log)."""
     now_of = clock or (lambda: datetime.now(UTC))
     delivery = asyncio.create_task(dispatcher.run(stop))
     log.info("reminder worker started", interval_seconds=interval)
@@ -458,6 +460,11 @@ async def work_forever(
                         skipped=sum(counts.skipped.values()),
                         deferred=counts.deferred,
                     )
+            if also is not None:
+                try:
+                    await also()
+                except Exception:
+                    log.exception("background step of the worker failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
     finally:
