@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import Counter
 from typing import Any
@@ -40,35 +41,50 @@ def rasa_app() -> Starlette:
     )
 
 
-def sms_app() -> Starlette:
+def sms_app() -> Any:
+    """Plain ASGI (no framework): the fake must not be what limits the measured rate."""
     counts: Counter[str] = Counter()
     messages: dict[str, dict[str, Any]] = {}
 
-    async def send(request: Request) -> Response:
-        body = await request.json()
-        counts[body["id"]] += 1
-        messages.setdefault(body["id"], {"to": body["to"], "text": body["text"]})
-        return JSONResponse({"id": "p-" + body["id"]}, status_code=202)
-
-    async def stats(_request: Request) -> Response:
-        return JSONResponse(
+    async def reply(send: Any, status: int, body: bytes) -> None:
+        await send(
             {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        path = scope["path"]
+        if path == "/send":
+            chunks = []
+            while True:
+                message = await receive()
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    break
+            body = json.loads(b"".join(chunks))
+            counts[body["id"]] += 1
+            messages.setdefault(body["id"], {"to": body["to"], "text": body["text"]})
+            await reply(send, 202, json.dumps({"id": "p-" + body["id"]}).encode())
+        elif path == "/stats":
+            stats = {
                 "requests": sum(counts.values()),
                 "distinct_ids": len(counts),
                 "repeated_ids": sum(1 for n in counts.values() if n > 1),
             }
-        )
+            await reply(send, 200, json.dumps(stats).encode())
+        elif path == "/dump":
+            dump = [{"id": k, **v, "count": counts[k]} for k, v in messages.items()]
+            await reply(send, 200, json.dumps(dump, ensure_ascii=False).encode())
+        else:
+            await reply(send, 404, b"{}")
 
-    async def dump(_request: Request) -> Response:
-        return JSONResponse([{"id": k, **v, "count": counts[k]} for k, v in messages.items()])
-
-    return Starlette(
-        routes=[
-            Route("/send", send, methods=["POST"]),
-            Route("/stats", stats, methods=["GET"]),
-            Route("/dump", dump, methods=["GET"]),
-        ]
-    )
+    return app
 
 
 def main() -> None:

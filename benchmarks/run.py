@@ -17,7 +17,7 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # Each suite is a module benchmarks/<name>.py with run(free_port) -> {metric: value}.
-SUITES = ("nlu", "search", "dossiers", "channels")
+SUITES = ("nlu", "search", "dossiers", "channels", "reminders")
 
 
 def free_port() -> int:
@@ -34,6 +34,9 @@ def machine() -> str:
 
 
 def main() -> int:
+    from core.logging import configure_logging
+
+    configure_logging(level="WARNING", fmt="console")  # the suites' own logs stay quiet
     results: dict[str, dict[str, object]] = {}
     names = sys.argv[1:] or list(SUITES)
     unknown = set(names) - set(SUITES)

@@ -38,8 +38,8 @@ class Dispatcher:
         *,
         limiter: RateLimiter,
         rates: Mapping[str, ChannelRates],
-        batch: int = 50,
-        concurrency: int = 16,
+        batch: int = 100,
+        concurrency: int = 32,
         idle_seconds: float = 0.5,
         clock: Clock = _utcnow,
         db: DbThreads | None = None,
@@ -54,6 +54,9 @@ class Dispatcher:
         self.clock = clock
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
+        self._pending: list[tuple[Outcome, Envelope | None, asyncio.Future[None]]] = []
+        self._flushing = False
+        self._background: set[asyncio.Task[None]] = set()
         self.on_sent: Callable[[Claimed], Awaitable[None]] | None = None
 
     def wake(self) -> None:
@@ -82,25 +85,54 @@ class Dispatcher:
         groups: dict[tuple[str, str], list[Claimed]] = {}
         for item in claimed:
             groups.setdefault((item.message.channel, item.message.user_id), []).append(item)
-        results = await asyncio.gather(*(self._send_group(g) for g in groups.values()))
-        outcomes = [o for group in results for o, _ in group]
-        fallbacks = [f for group in results for _, f in group if f is not None]
-        await self.db(self.outbox.finish, outcomes, fallbacks=fallbacks, now=self.clock())
-        for outcome in outcomes:
-            OUTBOX_RESULTS.labels(outcome.state).inc()
+        await asyncio.gather(*(self._send_group(g) for g in groups.values()))
         return len(claimed)
 
-    async def _send_group(self, items: list[Claimed]) -> list[tuple[Outcome, Envelope | None]]:
-        out: list[tuple[Outcome, Envelope | None]] = []
+    async def _record(self, outcome: Outcome, fallback: Envelope | None) -> None:
+        """Stores an outcome as soon as it is known: outcomes arriving while a write is under
+        way go together in the next one (group commit). The shorter the time between the
+        provider's answer and this record, the fewer messages a crash leaves to send again."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((outcome, fallback, future))
+        if not self._flushing:
+            self._flushing = True
+            task = asyncio.ensure_future(self._flush())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                outcomes = [o for o, _, _ in batch]
+                fallbacks = [f for _, f, _ in batch if f is not None]
+                try:
+                    await self.db(
+                        self.outbox.finish, outcomes, fallbacks=fallbacks, now=self.clock()
+                    )
+                except Exception as exc:  # noqa: BLE001 - handed to every waiting sender
+                    for _, _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for outcome, _, future in batch:
+                    OUTBOX_RESULTS.labels(outcome.state).inc()
+                    if not future.done():
+                        future.set_result(None)
+        finally:
+            self._flushing = False
+
+    async def _send_group(self, items: list[Claimed]) -> None:
         async with self._slots:
             for index, item in enumerate(items):
                 outcome, fallback = await self._send_one(item)
-                out.append((outcome, fallback))
+                await self._record(outcome, fallback)
                 if outcome.state == "queued":
                     # keep the user's messages in order: the rest wait for this one
                     later = outcome.retry_at or outcome.at
-                    out.extend(
-                        (
+                    for n, rest in enumerate(items[index + 1 :]):
+                        await self._record(
                             Outcome(
                                 id=rest.id,
                                 state="queued",
@@ -110,10 +142,7 @@ class Dispatcher:
                             ),
                             None,
                         )
-                        for n, rest in enumerate(items[index + 1 :])
-                    )
                     break
-        return out
 
     async def _wait_for_limits(self, item: Claimed) -> float:
         rates = self.rates.get(item.message.channel)
