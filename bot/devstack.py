@@ -188,6 +188,12 @@ def main() -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
+    # The database is brought to the current schema first (idempotent): every service needs it.
+    from alembic import command
+
+    from core.cli import alembic_config
+
+    command.upgrade(alembic_config(settings.database_url), "head")
     stack = Stack(
         rasa_url=settings.rasa_url,
         http_port=settings.http_port,
