@@ -12,6 +12,8 @@ COPY nlu/text nlu/text
 COPY data/offices data/offices
 COPY data/procedures data/procedures
 COPY data/demo data/demo
+COPY data/calendar data/calendar
+COPY data/guides data/guides
 COPY migrations migrations
 COPY alembic.ini ./
 RUN pip install --no-cache-dir --no-deps -e . && useradd --system --uid 10001 motcua

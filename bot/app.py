@@ -22,9 +22,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.channels import build_channels, rest, send_rates
-from bot.channels.base import Channel, InvalidRequest, Unauthorized, WebhookRequest
+from bot.channels.base import (
+    Channel,
+    InboundEvent,
+    InvalidRequest,
+    Unauthorized,
+    WebhookRequest,
+)
 from bot.dbthreads import DbThreads
 from bot.delivery import Dispatcher
+from bot.handoff import HandoffService, install_handoff
 from bot.inbound import TOO_FAST_REPLY, InboundPipeline
 from bot.inbox import Inbox
 from bot.keywords import SmsKeywords
@@ -65,10 +72,20 @@ class Gateway:
     pipeline: InboundPipeline
     db: DbThreads
     questions: QuestionRecorder
+    handoff: HandoffService | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def start(self) -> None:
+        telegram = self.channels.get("telegram")
+        if self.settings.telegram_polling and telegram is not None:
+            from bot.channels.telegram.polling import poll
+
+            async def handle(event: InboundEvent) -> None:
+                await self.pipeline.accept_events(telegram, [event])
+
+            log.info("telegram: long polling instead of the webhook (development)")
+            self.tasks.append(asyncio.create_task(poll(telegram, handle, stop=self.stop)))  # type: ignore[arg-type]
         self.tasks.append(asyncio.create_task(self.dispatcher.run(self.stop)))
         self.tasks.append(asyncio.create_task(self.pipeline.run(self.stop)))
         self.tasks.append(asyncio.create_task(self.questions.run(self.stop)))
@@ -115,8 +132,7 @@ def build_gateway(settings: Settings) -> Gateway:
     pipeline.interceptors.append(
         SmsKeywords(identities=pipeline.identities, dossiers=dossiers, answer=router.handle)
     )
-    # handoff: installed here (bot/handoff)
-    return Gateway(
+    gateway = Gateway(
         settings=settings,
         rasa=rasa,
         router=router,
@@ -131,6 +147,9 @@ def build_gateway(settings: Settings) -> Gateway:
         db=db,
         questions=questions,
     )
+    # handoff: installed here (bot/handoff)
+    install_handoff(gateway)
+    return gateway
 
 
 def _gateway(request: Request) -> Gateway:
@@ -360,6 +379,9 @@ def create_app(settings: Settings) -> ASGIApp:
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     # console routes: added here (bot/console)
+    from bot.console import mount as console_mount
+
+    routes.append(console_mount())
     framework = Starlette(routes=routes, lifespan=lifespan)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:

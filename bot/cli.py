@@ -5,14 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from datetime import datetime
+import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
+from sqlalchemy import Engine
 
 from bot.channels import build_channels, send_rates
 from bot.dbthreads import DbThreads
 from bot.delivery import Dispatcher
+from bot.handoff.people import (
+    EnrolmentError,
+    add_staff,
+    add_volunteer,
+    create_invite,
+    list_staff,
+    list_volunteers,
+    remove_volunteer,
+)
 from bot.outbox import Outbox
 from bot.questions import classify_questions
 from bot.rasa import RasaClient
@@ -153,6 +164,130 @@ def reminders_worker(
             await channel.aclose()
 
     asyncio.run(run())
+
+
+# --- volunteers and staff (bot/handoff) ---------------------------------------------------------
+
+volunteers_app = typer.Typer(help="Youth volunteers who answer citizens.", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff accounts of the console.", no_args_is_help=True)
+app.add_typer(volunteers_app, name="volunteers")
+app.add_typer(staff_app, name="staff")
+
+
+def _people_database() -> Engine:
+    return open_database(command_settings(), table="volunteers")
+
+
+@volunteers_app.command("add")
+def volunteers_add(
+    name: str = typer.Option(..., "--name", help="how citizens and staff see the volunteer"),
+    telegram: str | None = typer.Option(None, "--telegram", help="the Telegram chat id"),
+    zalo: str | None = typer.Option(None, "--zalo", help="the Zalo user id (of our OA)"),
+) -> None:
+    """Enrols a volunteer reached on Telegram or Zalo (on duty from now)."""
+    if (telegram is None) == (zalo is None):
+        fail("give exactly one of --telegram CHAT_ID or --zalo USER_ID")
+    channel, user_id = ("telegram", telegram) if telegram is not None else ("zalo", zalo)
+    assert user_id is not None
+    engine = _people_database()
+    try:
+        volunteer = add_volunteer(
+            engine, name=name, channel=channel, user_id=user_id, now=datetime.now(UTC)
+        )
+    except EnrolmentError as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    typer.echo(f"volunteer #{volunteer.id} added on {volunteer.channel}, on duty")
+
+
+@volunteers_app.command("list")
+def volunteers_list(
+    all_: bool = typer.Option(False, "--all", help="removed volunteers too"),
+) -> None:
+    """Lists the volunteers: id, name, channel, chat id, duty."""
+    engine = _people_database()
+    try:
+        volunteers = list_volunteers(engine, include_removed=all_)
+    finally:
+        engine.dispose()
+    if not volunteers:
+        typer.echo("no volunteers")
+    for v in volunteers:
+        state = ("on duty" if v.on_duty else "off duty") if v.active else "removed"
+        typer.echo(f"{v.id}\t{v.name}\t{v.channel}\t{v.user_id}\t{state}")
+
+
+@volunteers_app.command("remove")
+def volunteers_remove(volunteer_id: int = typer.Argument(..., metavar="ID")) -> None:
+    """Removes a volunteer (their tickets and audit stay; their chat is a citizen's again)."""
+    engine = _people_database()
+    try:
+        remove_volunteer(engine, volunteer_id, now=datetime.now(UTC))
+    except EnrolmentError as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    typer.echo(f"volunteer #{volunteer_id} removed")
+
+
+@volunteers_app.command("invite")
+def volunteers_invite(
+    name: str = typer.Option(..., "--name", help="the volunteer's name"),
+    days: int = typer.Option(3, "--days", min=1, max=30, help="days the code stays valid"),
+) -> None:
+    """Prints a one-time code the volunteer sends as `/dangky <code>` from their own chat."""
+    engine = _people_database()
+    try:
+        code = create_invite(
+            engine, name=name, now=datetime.now(UTC), valid_for=timedelta(days=days)
+        )
+    except EnrolmentError as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    typer.echo(code)
+
+
+@staff_app.command("add")
+def staff_add(
+    username: str = typer.Option(..., "--username"),
+    name: str = typer.Option(..., "--name", help="the display name"),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="read the password from the first line of stdin"
+    ),
+) -> None:
+    """Creates a console account; the password (asked twice, or read from stdin) is stored as
+    an argon2id hash."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    engine = open_database(command_settings(), table="staff_accounts")
+    try:
+        staff = add_staff(
+            engine, username=username, display_name=name, password=password, now=datetime.now(UTC)
+        )
+    except EnrolmentError as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    typer.echo(f"staff #{staff.id} {staff.username} added")
+
+
+@staff_app.command("list")
+def staff_list() -> None:
+    """Lists the console accounts: id, username, name, state."""
+    engine = open_database(command_settings(), table="staff_accounts")
+    try:
+        accounts = list_staff(engine)
+    finally:
+        engine.dispose()
+    if not accounts:
+        typer.echo("no staff accounts")
+    for s in accounts:
+        state = "active" if s.active else "disabled"
+        typer.echo(f"{s.id}\t{s.username}\t{s.display_name}\t{state}")
 
 
 def main() -> None:

@@ -112,7 +112,10 @@ class InboundPipeline:
     # ------------------------------------------------------------------ accept
     async def accept(self, channel: Channel, request: WebhookRequest) -> Accepted:
         """Parses and stores a webhook. Raises Unauthorized / InvalidRequest from the adapter."""
-        events = await channel.parse(request)
+        return await self.accept_events(channel, await channel.parse(request))
+
+    async def accept_events(self, channel: Channel, events: Sequence[InboundEvent]) -> Accepted:
+        """Stores events already parsed (a webhook's, or Telegram long polling's)."""
         now = self.clock()
         reports = [e for e in events if isinstance(e, DeliveryReport)]
         storable = [e for e in events if not isinstance(e, DeliveryReport)]

@@ -66,11 +66,18 @@ class Settings(BaseSettings):
     # is taken over after this long
     outbox_lease_seconds: float = Field(default=30, ge=1, le=3600)
     inbox_retry_seconds: float = Field(default=60, ge=1, le=3600)
+    # Human handoff (bot/handoff): how long an open ticket waits for a volunteer to claim it,
+    # and whether volunteers are reached only in the province centre's working hours (outside
+    # them the citizen gets the hotline and the office hours at once)
+    handoff_claim_minutes: float = Field(default=10, gt=0, le=24 * 60)
+    handoff_office_hours_only: bool = True
 
     # Channels (CONTRACT §2); unset = channel off
     telegram_token: SecretStr | None = None
     telegram_secret_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # Local development without a public URL: fetch updates with getUpdates instead of a webhook
+    telegram_polling: bool = False
     zalo_app_id: str | None = None
     zalo_secret_key: SecretStr | None = None
     zalo_oa_secret_key: SecretStr | None = None

@@ -16,12 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
+from alembic import command
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.app import create_app
+from core.cli import alembic_config
 from core.settings import Settings
 from tests.conftest import LocalServer, free_port
 
@@ -83,8 +85,10 @@ class Env:
 
 
 def _settings(tmp_path: Path, rasa_url: str, **extra: Any) -> Settings:
+    database_url = f"sqlite:///{tmp_path}/gw.db"
+    command.upgrade(alembic_config(database_url), "head")
     return Settings(
-        database_url=f"sqlite:///{tmp_path}/gw.db",
+        database_url=database_url,
         rasa_url=rasa_url,
         rasa_timeout_seconds=1.0,
         hotline="0203 1234 567",

@@ -10,6 +10,7 @@ the same store object (managers over one store share their in-process lock).
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Final
@@ -45,7 +46,6 @@ from bot.channels.zalo.tokens import AsyncLock, TokenManager, TokenPair, TokenSt
 from core.dossiers.model import normalize_phone
 from core.logging import get_logger
 from core.settings import Settings, SettingsError
-from nlu.text import nfc
 
 log = get_logger("motcua.channels.zalo")
 
@@ -58,6 +58,11 @@ INITIAL_TOKEN_LIFETIME: Final = timedelta(hours=1)
 HTTP_TIMEOUT: Final = httpx.Timeout(10.0, connect=5.0)
 # An access token refused again right after a refresh: try again a little later.
 TOKEN_RETRY_SECONDS: Final = 60.0
+
+
+def _nfc(text: str) -> str:
+    """Outbound text in NFC, exactly as written otherwise (typographic quotes stay)."""
+    return unicodedata.normalize("NFC", text)
 
 
 def split_text(text: str, limit: int) -> list[str]:
@@ -319,7 +324,7 @@ class ZaloChannel:
     def split(self, message: OutboundMessage) -> list[OutboundMessage]:
         """Parts of at most 2,000 characters (Zalo's limit for a consultation text), cut
         between words; the buttons go with the last part."""
-        parts = split_text(nfc(message.text), oa.MAX_TEXT_CHARS)
+        parts = split_text(_nfc(message.text), oa.MAX_TEXT_CHARS)
         last = len(parts) - 1
         return [
             replace(message, text=part, buttons=message.buttons if i == last else ())
@@ -327,7 +332,7 @@ class ZaloChannel:
         ]
 
     async def send(self, message: OutboundMessage) -> SendResult:
-        text = nfc(message.text)
+        text = _nfc(message.text)
         if len(text) > oa.MAX_TEXT_CHARS:
             raise SendError(
                 f"text longer than {oa.MAX_TEXT_CHARS} characters: split it first",
@@ -341,8 +346,8 @@ class ZaloChannel:
                 text,
                 tuple(
                     oa.QueryButton(
-                        title=_clip(nfc(button.title), oa.MAX_BUTTON_TITLE_CHARS),
-                        payload=_clip(nfc(button.payload), oa.MAX_BUTTON_PAYLOAD_CHARS),
+                        title=_clip(_nfc(button.title), oa.MAX_BUTTON_TITLE_CHARS),
+                        payload=_clip(_nfc(button.payload), oa.MAX_BUTTON_PAYLOAD_CHARS),
                     )
                     for button in message.buttons[: oa.MAX_BUTTONS]
                 ),

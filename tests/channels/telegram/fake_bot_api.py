@@ -9,6 +9,7 @@ never asked for or a call came that nobody scripted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -157,5 +158,8 @@ def _params(body: bytes, content_type: str) -> dict[str, Any]:
         return data
     params: dict[str, Any] = {}
     for key, value in parse_qsl(body.decode(), keep_blank_values=True):
-        params[key] = json.loads(value) if value[:1] in ("[", "{") else value
+        params[key] = value
+        if value[:1] in ("[", "{"):
+            with contextlib.suppress(json.JSONDecodeError):  # a text may start with a bracket
+                params[key] = json.loads(value)
     return params

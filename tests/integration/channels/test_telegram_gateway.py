@@ -158,3 +158,25 @@ def test_rate_limited_send_is_retried_after_telegrams_wait(env: Env) -> None:
     wait_for(lambda: len(env.sent()) == 3, timeout=15)
     assert env.sent()[1]["text"] == env.sent()[0]["text"]
     wait_for(lambda: env.gateway.outbox_states() == [("telegram", "sent")] * 2, timeout=15)
+
+
+def test_long_polling_answers_like_the_webhook(
+    tmp_path: Path, local_server: Callable[[Any], LocalServer]
+) -> None:
+    api = FakeBotApi(token=TOKEN)
+    api.url = local_server(api.app()).url
+    api.expect("deleteWebhook", ok(True))
+    api.expect("getUpdates", ok([text_update(200, "xin chào")]))
+    api.expect("sendMessage", ok(sent_message(1, CHAT, "a")), ok(sent_message(2, CHAT, "b")))
+    gateway = start_gateway(
+        tmp_path,
+        local_server,
+        telegram_token=TOKEN,
+        telegram_secret_token=SECRET,
+        telegram_api_base_url=api.base_url,
+        telegram_polling=True,
+    )
+    wait_for(lambda: len(api.calls_to("sendMessage")) == 2)
+    assert gateway.rasa.received == [{"sender": f"telegram:{CHAT}", "message": "xin chào"}]
+    assert gateway.inbox_count() == 1
+    gateway.engine.dispose()
