@@ -61,6 +61,7 @@ def phone_linked_reply(phone: str) -> str:
 # progress). It returns the replies, or None to let the message through.
 Interceptor = Callable[[InboundMessage], Awaitable[list[OutboundMessage] | None]]
 Answer = Callable[[InboundMessage], Awaitable[list[OutboundMessage]]]
+FollowInterceptor = Callable[[Follow], Awaitable[list[OutboundMessage] | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,7 @@ class InboundPipeline:
         self.sender_rate = sender_rate
         self.clock = clock
         self.interceptors: list[Interceptor] = []
+        self.follow_interceptors: list[FollowInterceptor] = []
         self.questions: QuestionRecorder | None = None
         self._pending: list[tuple[Sequence[InboundEvent], asyncio.Future[list[Stored]]]] = []
         self._flushing = False
@@ -286,6 +288,10 @@ class InboundPipeline:
             )
             return [OutboundMessage(event.channel, event.user_id, phone_linked_reply(event.phone))]
         if isinstance(event, Follow):
+            for welcome in self.follow_interceptors:
+                answered = await welcome(event)
+                if answered is not None:
+                    return answered
             greeting = InboundMessage(
                 channel=event.channel, user_id=event.user_id, text=GREETING_PAYLOAD
             )

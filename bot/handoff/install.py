@@ -51,6 +51,7 @@ def install_handoff(gateway: Gateway) -> HandoffService:
     # first: a volunteer's messages and a citizen's words to a volunteer never reach the NLU
     # (nor the SMS keywords, except the opt-out, which the service lets through)
     gateway.pipeline.interceptors.insert(0, service.intercept)
+    gateway.pipeline.follow_interceptors.append(service.welcome)
     gateway.handoff = service
     try:
         loop = asyncio.get_running_loop()

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from bot.channels.base import Button, Channel, InboundMessage, OutboundMessage
+from bot.channels.base import Button, Channel, Follow, InboundMessage, OutboundMessage
 from bot.channels.sms.keywords import parse_keyword
 from bot.dbthreads import DbThreads
 from bot.delivery import Dispatcher
@@ -218,6 +218,16 @@ class HandoffService:
         return [_reply(message, texts.opened(ticket.id))]
 
     # ============================================================ the pipeline's interceptor
+    async def welcome(self, follow: Follow) -> list[OutboundMessage] | None:
+        """A volunteer who starts the bot (Telegram `/start`, a Zalo follow) gets the list of
+        commands instead of the citizens' greeting; None for everyone else."""
+        who = await self.db(
+            self.store.sender, follow.channel, follow.user_id, rating_since=self.clock()
+        )
+        if who.volunteer is None:
+            return None
+        return [OutboundMessage(follow.channel, follow.user_id, texts.HELP)]
+
     async def intercept(self, message: InboundMessage) -> list[OutboundMessage] | None:
         """See the module docstring. Returns the replies to the sender, or None to let the
         message go on to the NLU."""

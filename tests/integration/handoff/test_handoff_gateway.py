@@ -453,3 +453,7 @@ def test_a_chat_enrols_with_an_invite_and_is_then_a_volunteer(start: Callable[..
     env.telegram_text(LAN, "xin chào")
     wait_for(lambda: any("chưa nhận phiếu" in t for t in env.telegram_texts(LAN)))
     assert env.rasa.received == []  # a volunteer's messages never reach the assistant
+    # a volunteer who starts the bot again gets the commands, not the citizens' greeting
+    env.telegram_text(LAN, "/start")
+    wait_for(lambda: any("/nhan" in t and "/xong" in t for t in env.telegram_texts(LAN)))
+    assert env.rasa.received == []
