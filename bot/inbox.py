@@ -12,12 +12,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.channels.base import Follow, InboundEvent, InboundMessage, PhoneShared
 from bot.outbox import Envelope, Outbox
+from core.db import dialect_insert
 from core.messaging.tables import InboxEvent
 
 # An event not finished this long after it arrived is taken again (its process died).
@@ -80,7 +79,7 @@ class Inbox:
     def __init__(self, engine: Engine, *, retry_after: timedelta = STALE_AFTER) -> None:
         self.engine = engine
         self.retry_after = retry_after
-        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        self._insert = dialect_insert(engine)
 
     def accept(self, events: Sequence[InboundEvent], *, now: datetime) -> list[Stored]:
         """Stores the events that are new; repeats of stored ones are left out of the result."""

@@ -18,12 +18,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Engine, and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.channels.base import Button, OutboundMessage, Template
-from core.db import rowcount
+from core.db import dialect_insert, rowcount
 from core.messaging.tables import OutboxMessage
 
 MAX_ATTEMPTS = 8
@@ -113,7 +111,6 @@ class Outbox:
     def __init__(self, engine: Engine, *, lease: timedelta = LEASE) -> None:
         self.engine = engine
         self.lease = lease
-        self._postgres = engine.dialect.name == "postgresql"
 
     # ------------------------------------------------------------------ enqueue
     def enqueue(self, envelopes: Sequence[Envelope], *, now: datetime) -> int:
@@ -147,8 +144,9 @@ class Outbox:
             }
             for e in envelopes
         ]
-        dialect_insert = pg_insert if self._postgres else sqlite_insert
-        stmt = dialect_insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
+        stmt = dialect_insert(self.engine)(OutboxMessage).on_conflict_do_nothing(
+            index_elements=["key"]
+        )
         result = session.execute(stmt.returning(OutboxMessage.id), rows)
         return len(result.all())
 

@@ -25,13 +25,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, and_, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.channels.base import OutboundMessage, Template
 from bot.delivery import Dispatcher
 from bot.outbox import Envelope, Outbox
+from core.db import dialect_insert
 from core.dossiers.model import OPEN_STATUSES, DossierData, DossierStatus, StatusChange
 from core.dossiers.repository import SqlDossierRepository
 from core.dossiers.tables import StatusHistoryRecord
@@ -108,7 +107,7 @@ class NoticeWorker:
         self.batch = batch
         self.dossiers = SqlDossierRepository(engine)
         self.outbox = Outbox(engine)
-        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        self._insert = dialect_insert(engine)
 
     # ----------------------------------------------------------------- recipients
     def _recipients(self, session: Session, dossiers: Iterable[DossierData]) -> Recipients:

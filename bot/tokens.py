@@ -7,11 +7,10 @@ import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.channels.zalo.tokens import TokenPair
+from core.db import dialect_insert
 from core.messaging.tables import OAuthToken
 
 
@@ -21,7 +20,7 @@ class SqlTokenStore:
     def __init__(self, engine: Engine, *, provider: str) -> None:
         self.engine = engine
         self.provider = provider
-        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        self._insert = dialect_insert(engine)
 
     def _load(self) -> TokenPair | None:
         with Session(self.engine) as session:

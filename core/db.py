@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -50,3 +51,12 @@ def ping(engine: Engine) -> None:
 def rowcount(result: object) -> int:
     """Rows an UPDATE/DELETE/INSERT matched (a `CursorResult`'s count, typed)."""
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def dialect_insert(engine: Engine) -> Any:
+    """The INSERT construct with ON CONFLICT support of the engine's dialect (PostgreSQL or
+    SQLite): both spell `on_conflict_do_nothing` / `on_conflict_do_update` the same way."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return pg_insert if engine.dialect.name == "postgresql" else sqlite_insert

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from core.db import dialect_insert
 from core.messaging.tables import ChannelIdentity, Subscription
 
 
@@ -35,7 +34,7 @@ def split_sender(sender: str) -> tuple[str, str]:
 class Identities:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        self._insert = dialect_insert(engine)
 
     def _upsert(
         self, session: Session, channel: str, user_id: str, now: datetime, **values: object

@@ -7,12 +7,15 @@ import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Final
+from typing import Any, Final
 
 import httpx
 
 from bot.channels.base import OutboundMessage, SendError
+from core.logging import get_logger
 from core.smstext import GSM7_EXTENDED, MULTI_PART, SINGLE_PART, septets, to_gsm7
+
+log = get_logger("motcua.channels.sms")
 
 CHANNEL: Final = "sms"
 # A placeholder: what one SMS part costs is in each province's contract with its provider.
@@ -130,3 +133,35 @@ def transport_error(exc: httpx.HTTPError, *, provider: str) -> SendError:
     """Timeouts and connection failures: the request may not have arrived, so retry (both
     providers deduplicate on our id)."""
     return SendError(f"{provider}: {type(exc).__name__}", retryable=True)
+
+
+async def post_checked(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    provider: str,
+    message_id: str,
+    json: Any,
+    headers: Mapping[str, str] | None = None,
+) -> httpx.Response:
+    """POSTs a send request; a network failure or an HTTP error status becomes the
+    `SendError` the delivery layer acts on (logged without the number or the text)."""
+    try:
+        response = await client.post(url, json=json, headers=dict(headers or {}))
+    except httpx.HTTPError as exc:
+        failure = transport_error(exc, provider=provider)
+        log.warning(
+            "sms send failed", provider=provider, message_id=message_id, reason=str(failure)
+        )
+        raise failure from None
+    error = status_error(response, provider=provider)
+    if error is not None:
+        log.warning(
+            "sms send failed",
+            provider=provider,
+            message_id=message_id,
+            http_status=response.status_code,
+            retryable=error.retryable,
+        )
+        raise error
+    return response

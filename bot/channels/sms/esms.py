@@ -51,10 +51,9 @@ from bot.channels.base import (
 from bot.channels.sms.common import (
     CHANNEL,
     DEFAULT_PRICE_PER_PART_VND,
+    post_checked,
     render_text,
     split_text,
-    status_error,
-    transport_error,
 )
 from core.dossiers.model import normalize_phone
 from core.logging import get_logger
@@ -402,24 +401,13 @@ class EsmsSmsChannel:
         }
         if self._callback_url is not None:
             payload["CallbackUrl"] = self._callback_url
-        try:
-            response = await self._client.post(self._send_url, json=payload)
-        except httpx.HTTPError as exc:
-            failure = transport_error(exc, provider=PROVIDER)
-            log.warning(
-                "sms send failed", provider=PROVIDER, message_id=request_id, reason=str(failure)
-            )
-            raise failure from None
-        error = status_error(response, provider=PROVIDER)
-        if error is not None:
-            log.warning(
-                "sms send failed",
-                provider=PROVIDER,
-                message_id=request_id,
-                http_status=response.status_code,
-                retryable=error.retryable,
-            )
-            raise error
+        response = await post_checked(
+            self._client,
+            self._send_url,
+            provider=PROVIDER,
+            message_id=request_id,
+            json=payload,
+        )
         data = _json_answer(response)
         if data is None:
             # HTTP 200 without the JSON answer (a proxy's page): the call may or may not have

@@ -33,10 +33,9 @@ from bot.channels.sms.common import (
     CHANNEL,
     DEFAULT_PRICE_PER_PART_VND,
     bearer_matches,
+    post_checked,
     render_text,
     split_text,
-    status_error,
-    transport_error,
 )
 from core.dossiers.model import normalize_phone
 from core.logging import get_logger
@@ -208,28 +207,14 @@ class HttpSmsChannel:
                 "recipient is not a Vietnamese mobile number", retryable=False
             ) from None
         message_id = message.idempotency_key or uuid.uuid4().hex
-        try:
-            response = await self._client.post(
-                self._send_url,
-                json={"id": message_id, "to": to, "text": text},
-                headers={"authorization": f"Bearer {self._token}"},
-            )
-        except httpx.HTTPError as exc:
-            failure = transport_error(exc, provider=PROVIDER)
-            log.warning(
-                "sms send failed", provider=PROVIDER, message_id=message_id, reason=str(failure)
-            )
-            raise failure from None
-        error = status_error(response, provider=PROVIDER)
-        if error is not None:
-            log.warning(
-                "sms send failed",
-                provider=PROVIDER,
-                message_id=message_id,
-                http_status=response.status_code,
-                retryable=error.retryable,
-            )
-            raise error
+        response = await post_checked(
+            self._client,
+            self._send_url,
+            provider=PROVIDER,
+            message_id=message_id,
+            json={"id": message_id, "to": to, "text": text},
+            headers={"authorization": f"Bearer {self._token}"},
+        )
         parts = segments(text)
         log.debug("sms sent", provider=PROVIDER, message_id=message_id, segments=parts)
         return SendResult(

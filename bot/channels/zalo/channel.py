@@ -209,7 +209,21 @@ def _http_and_tokens(
     return http, _manager(config, store=store, http=http, lock=lock)
 
 
-class ZaloChannel:
+class _ZaloAdapter:
+    """What the OA and the ZNS adapters share: no acknowledgement, and the HTTP client they
+    own (when none was given) closed with them."""
+
+    _owned_http: httpx.AsyncClient | None = None
+
+    async def acknowledge(self, event: InboundEvent) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        if self._owned_http is not None:
+            await self._owned_http.aclose()
+
+
+class ZaloChannel(_ZaloAdapter):
     """Zalo OA chat. `user_id` is the user's id for this OA (`sender.id` of their events)."""
 
     name = "zalo"
@@ -359,15 +373,8 @@ class ZaloChannel:
             raise send_error(exc) from exc
         return SendResult(provider_message_id=result.message_id)
 
-    async def acknowledge(self, event: InboundEvent) -> None:
-        return None
 
-    async def aclose(self) -> None:
-        if self._owned_http is not None:
-            await self._owned_http.aclose()
-
-
-class ZnsChannel:
+class ZnsChannel(_ZaloAdapter):
     """ZNS template messages. `user_id` is the phone (`+84…`); `message.template` is
     required and `message.idempotency_key` becomes the `tracking_id`."""
 
@@ -422,10 +429,3 @@ class ZnsChannel:
             _log_failure(self.name, exc)
             raise send_error(exc) from exc
         return SendResult(provider_message_id=result.msg_id)
-
-    async def acknowledge(self, event: InboundEvent) -> None:
-        return None
-
-    async def aclose(self) -> None:
-        if self._owned_http is not None:
-            await self._owned_http.aclose()
