@@ -63,8 +63,14 @@ class Dispatcher:
         """New messages are queued: look now rather than at the next idle tick."""
         self._wake.set()
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def run(self, stop: asyncio.Event, *, rounds: int = 2) -> None:
+        """Delivers until `stop`. `rounds` batches are under way at once, so claiming the next
+        batch overlaps with the last sends of the previous one."""
         log.info("delivery started", channels=sorted(self.channels))
+        await asyncio.gather(*(self._loop(stop) for _ in range(rounds)))
+        log.info("delivery stopped")
+
+    async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 sent = await self.drain_once()
@@ -75,7 +81,6 @@ class Dispatcher:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self.idle_seconds)
-        log.info("delivery stopped")
 
     async def drain_once(self) -> int:
         """Claims one batch of due messages and sends them; returns how many were claimed."""
@@ -85,10 +90,11 @@ class Dispatcher:
         groups: dict[tuple[str, str], list[Claimed]] = {}
         for item in claimed:
             groups.setdefault((item.message.channel, item.message.user_id), []).append(item)
-        await asyncio.gather(*(self._send_group(g) for g in groups.values()))
+        recorded = await asyncio.gather(*(self._send_group(g) for g in groups.values()))
+        await asyncio.gather(*(f for group in recorded for f in group))
         return len(claimed)
 
-    async def _record(self, outcome: Outcome, fallback: Envelope | None) -> None:
+    def _record(self, outcome: Outcome, fallback: Envelope | None) -> asyncio.Future[None]:
         """Stores an outcome as soon as it is known: outcomes arriving while a write is under
         way go together in the next one (group commit). The shorter the time between the
         provider's answer and this record, the fewer messages a crash leaves to send again."""
@@ -99,7 +105,7 @@ class Dispatcher:
             task = asyncio.ensure_future(self._flush())
             self._background.add(task)
             task.add_done_callback(self._background.discard)
-        await future
+        return future
 
     async def _flush(self) -> None:
         try:
@@ -123,16 +129,19 @@ class Dispatcher:
         finally:
             self._flushing = False
 
-    async def _send_group(self, items: list[Claimed]) -> None:
+    async def _send_group(self, items: list[Claimed]) -> list[asyncio.Future[None]]:
+        """Sends one user's messages in order; each outcome is handed to the recorder at once
+        (the next send does not wait for the write)."""
+        recorded: list[asyncio.Future[None]] = []
         async with self._slots:
             for index, item in enumerate(items):
                 outcome, fallback = await self._send_one(item)
-                await self._record(outcome, fallback)
+                recorded.append(self._record(outcome, fallback))
                 if outcome.state == "queued":
                     # keep the user's messages in order: the rest wait for this one
                     later = outcome.retry_at or outcome.at
-                    for n, rest in enumerate(items[index + 1 :]):
-                        await self._record(
+                    recorded.extend(
+                        self._record(
                             Outcome(
                                 id=rest.id,
                                 state="queued",
@@ -142,7 +151,10 @@ class Dispatcher:
                             ),
                             None,
                         )
+                        for n, rest in enumerate(items[index + 1 :])
+                    )
                     break
+        return recorded
 
     async def _wait_for_limits(self, item: Claimed) -> float:
         rates = self.rates.get(item.message.channel)

@@ -15,9 +15,9 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.channels.base import Button, OutboundMessage, Template
@@ -222,18 +222,29 @@ class Outbox:
     ) -> None:
         """Records what became of claimed messages, in one transaction, with the fallbacks to
         queue for messages that failed for good."""
+        outcomes = list(outcomes)
+        sent = [o for o in outcomes if o.state == "sent"]
         with Session(self.engine) as session, session.begin():
+            if sent:
+                # the common case in one executemany
+                session.connection().execute(
+                    _MARK_SENT,
+                    [
+                        {
+                            "b_id": o.id,
+                            "b_sent_at": o.at,
+                            "b_provider_id": o.provider_message_id,
+                            "b_segments": o.segments,
+                            "b_cost": o.cost_vnd,
+                        }
+                        for o in sent
+                    ],
+                )
             for o in outcomes:
-                values: dict[str, Any] = {"state": o.state, "claimed_until": None}
                 if o.state == "sent":
-                    values |= {
-                        "sent_at": o.at,
-                        "provider_message_id": o.provider_message_id,
-                        "segments": o.segments,
-                        "cost_vnd": o.cost_vnd,
-                        "last_error": None,
-                    }
-                elif o.state == "queued":
+                    continue
+                values: dict[str, Any] = {"state": o.state, "claimed_until": None}
+                if o.state == "queued":
                     values["next_attempt_at"] = o.retry_at or o.at
                     if o.error:
                         values["last_error"] = o.error[:300]
@@ -296,6 +307,23 @@ class Outbox:
                     OutboxMessage.state == "queued"
                 )
             )
+
+
+_outbox = cast(Table, OutboxMessage.__table__)
+# Only a message still `sending` is touched: a delivery report that came first stays.
+_MARK_SENT = (
+    update(_outbox)
+    .where(_outbox.c.id == bindparam("b_id"), _outbox.c.state == "sending")
+    .values(
+        state="sent",
+        claimed_until=None,
+        sent_at=bindparam("b_sent_at"),
+        provider_message_id=bindparam("b_provider_id"),
+        segments=bindparam("b_segments"),
+        cost_vnd=bindparam("b_cost"),
+        last_error=None,
+    )
+)
 
 
 def backoff(attempts: int, *, retry_after: float | None = None) -> timedelta:
