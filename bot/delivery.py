@@ -71,12 +71,26 @@ class Dispatcher:
         log.info("delivery stopped")
 
     async def _loop(self, stop: asyncio.Event) -> None:
+        failures = 0
         while not stop.is_set():
             try:
                 sent = await self.drain_once()
-            except Exception:
-                log.exception("delivery round failed; retrying shortly")
-                sent = 0
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                delay = min(2.0**failures, 60.0)
+                if failures == 1:
+                    log.exception("delivery round failed; retrying", retry_in_seconds=delay)
+                else:  # the traceback was logged when the trouble began
+                    log.warning(
+                        "delivery still failing",
+                        error=type(exc).__name__,
+                        failures=failures,
+                        retry_in_seconds=delay,
+                    )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=delay)
+                continue
             if sent == 0:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):

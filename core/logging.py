@@ -78,20 +78,33 @@ class _RedactingFilter(logging.Filter):
         return True
 
 
+def _processors(renderer: Any) -> list[Any]:
+    # Tracebacks become plain text before redaction, so they are redacted like any field; a
+    # rich traceback with the frames' local variables would print tokens and phone numbers.
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=False),
+        structlog.processors.format_exc_info,
+        redact_event,
+        renderer,
+    ]
+
+
+def _console(colors: bool) -> Any:
+    return structlog.dev.ConsoleRenderer(
+        colors=colors, exception_formatter=structlog.dev.plain_traceback
+    )
+
+
 def configure_logging(*, level: str = "INFO", fmt: str = "console") -> None:
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
         if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else _console(sys.stderr.isatty())
     )
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=False),
-            redact_event,
-            renderer,
-        ],
+        processors=_processors(renderer),
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
@@ -108,3 +121,9 @@ def configure_logging(*, level: str = "INFO", fmt: str = "console") -> None:
 
 def get_logger(name: str) -> Any:
     return structlog.get_logger(name)
+
+
+# Until a program configures logging, structlog's defaults would render rich tracebacks with
+# local variables: the same redacted, plain set-up is the default instead.
+if not structlog.is_configured():
+    structlog.configure(processors=_processors(_console(False)))
