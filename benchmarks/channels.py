@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -379,6 +380,16 @@ def run(_free_port: object = None) -> Metrics:
     except Exception as exc:  # noqa: BLE001 - PostgreSQL is optional for the benchmark
         print(f"  outbox (postgresql) skipped: {type(exc).__name__}")
     else:
-        bench_outbox(results, database_url=postgres, label="postgresql")
+        schema = f"bench_outbox_{uuid.uuid4().hex[:8]}"  # a fresh schema: no earlier rows
+        admin = sqlalchemy.create_engine(postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            scoped = f"{postgres}?options=-csearch_path%3D{schema}"
+            bench_outbox(results, database_url=scoped, label="postgresql")
+        finally:
+            with admin.connect() as conn:
+                conn.execute(sqlalchemy.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            admin.dispose()
     bench_crash(results)
     return results
