@@ -130,7 +130,7 @@ def build_gateway(settings: Settings) -> Gateway:
     pipeline.questions = questions
     dossiers = SqlDossierRepository(engine)
     pipeline.interceptors.append(
-        SmsKeywords(identities=pipeline.identities, dossiers=dossiers, answer=router.handle)
+        SmsKeywords(identities=pipeline.identities, dossiers=dossiers, answer=router.handle, db=db)
     )
     gateway = Gateway(
         settings=settings,
@@ -239,7 +239,7 @@ async def onestop_webhook(request: Request) -> Response:
     except InvalidRequest as exc:
         return PlainTextResponse(str(exc), status_code=400)
     try:
-        result = await asyncio.to_thread(
+        result = await gateway.db(
             push.receive,
             body,
             signature=request.headers.get(push.SIGNATURE_HEADER),

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from bot.channels.base import Channel, SendError
-from bot.dbthreads import DbThreads
+from bot.dbthreads import DbThreads, GroupCommit
 from bot.metrics import OUTBOX_RESULTS, SEND_SECONDS
 from bot.outbox import MAX_ATTEMPTS, Claimed, Envelope, Outbox, Outcome, backoff
 from bot.ratelimit import ChannelRates, RateLimiter
@@ -54,9 +54,12 @@ class Dispatcher:
         self.clock = clock
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
-        self._pending: list[tuple[Outcome, Envelope | None, asyncio.Future[None]]] = []
-        self._flushing = False
-        self._background: set[asyncio.Task[None]] = set()
+        # Each outcome is stored as soon as it is known, with those that came during the last
+        # write: the shorter the time between the provider's answer and its record, the fewer
+        # messages a crash leaves to send again.
+        self._outcomes: GroupCommit[tuple[Outcome, Envelope | None], None] = GroupCommit(
+            self._finish
+        )
         self.on_sent: Callable[[Claimed], Awaitable[None]] | None = None
 
     def wake(self) -> None:
@@ -109,39 +112,15 @@ class Dispatcher:
         return len(claimed)
 
     def _record(self, outcome: Outcome, fallback: Envelope | None) -> asyncio.Future[None]:
-        """Stores an outcome as soon as it is known: outcomes arriving while a write is under
-        way go together in the next one (group commit). The shorter the time between the
-        provider's answer and this record, the fewer messages a crash leaves to send again."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((outcome, fallback, future))
-        if not self._flushing:
-            self._flushing = True
-            task = asyncio.ensure_future(self._flush())
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
-        return future
+        return self._outcomes.submit((outcome, fallback))
 
-    async def _flush(self) -> None:
-        try:
-            while self._pending:
-                batch, self._pending = self._pending, []
-                outcomes = [o for o, _, _ in batch]
-                fallbacks = [f for _, f, _ in batch if f is not None]
-                try:
-                    await self.db(
-                        self.outbox.finish, outcomes, fallbacks=fallbacks, now=self.clock()
-                    )
-                except Exception as exc:  # noqa: BLE001 - handed to every waiting sender
-                    for _, _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                    continue
-                for outcome, _, future in batch:
-                    OUTBOX_RESULTS.labels(outcome.state).inc()
-                    if not future.done():
-                        future.set_result(None)
-        finally:
-            self._flushing = False
+    async def _finish(self, batch: list[tuple[Outcome, Envelope | None]]) -> list[None]:
+        outcomes = [o for o, _ in batch]
+        fallbacks = [f for _, f in batch if f is not None]
+        await self.db(self.outbox.finish, outcomes, fallbacks=fallbacks, now=self.clock())
+        for outcome in outcomes:
+            OUTBOX_RESULTS.labels(outcome.state).inc()
+        return [None] * len(batch)
 
     async def _send_group(self, items: list[Claimed]) -> list[asyncio.Future[None]]:
         """Sends one user's messages in order; each outcome is handed to the recorder at once

@@ -30,7 +30,7 @@ from bot.channels.base import (
     PhoneShared,
     WebhookRequest,
 )
-from bot.dbthreads import DbThreads
+from bot.dbthreads import DbThreads, GroupCommit
 from bot.delivery import Dispatcher
 from bot.inbox import MAX_ATTEMPTS, Inbox, Stored
 from bot.metrics import WEBHOOK_EVENTS
@@ -106,8 +106,10 @@ class InboundPipeline:
         self.interceptors: list[Interceptor] = []
         self.follow_interceptors: list[FollowInterceptor] = []
         self.questions: QuestionRecorder | None = None
-        self._pending: list[tuple[Sequence[InboundEvent], asyncio.Future[list[Stored]]]] = []
-        self._flushing = False
+        # webhooks arriving while a write is under way are stored together in the next one
+        self._stored: GroupCommit[Sequence[InboundEvent], list[Stored]] = GroupCommit(
+            self._accept_many
+        )
         self._lanes: list[asyncio.Queue[Stored]] = [asyncio.Queue() for _ in range(lanes)]
         self._background: set[asyncio.Task[None]] = set()
 
@@ -131,7 +133,7 @@ class InboundPipeline:
                 now=now,
                 urgent=True,
             )
-        stored = await self._store(storable, now) if storable else []
+        stored = await self._stored.submit(storable) if storable else []
         for item in stored:
             self._lane(item).put_nowait(item)
             self._spawn(channel.acknowledge(item.event))
@@ -156,37 +158,8 @@ class InboundPipeline:
             events=tuple(events),
         )
 
-    async def _store(self, events: Sequence[InboundEvent], now: datetime) -> list[Stored]:
-        """Group commit: webhooks arriving while a write is under way are stored together in
-        the next transaction, so a burst costs a few commits instead of one each."""
-        future: asyncio.Future[list[Stored]] = asyncio.get_running_loop().create_future()
-        self._pending.append((events, future))
-        if not self._flushing:
-            self._flushing = True
-            self._spawn(self._flush())
-        return await future
-
-    async def _flush(self) -> None:
-        try:
-            while self._pending:
-                batch, self._pending = self._pending, []
-                try:
-                    results = await self.db(
-                        self.inbox.accept_many,
-                        [events for events, _ in batch],
-                        now=self.clock(),
-                        urgent=True,
-                    )
-                except Exception as exc:  # noqa: BLE001 - handed to every waiting webhook
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                    continue
-                for (_, future), stored in zip(batch, results, strict=True):
-                    if not future.done():
-                        future.set_result(stored)
-        finally:
-            self._flushing = False
+    async def _accept_many(self, batches: list[Sequence[InboundEvent]]) -> list[list[Stored]]:
+        return await self.db(self.inbox.accept_many, batches, now=self.clock(), urgent=True)
 
     def _lane(self, item: Stored) -> asyncio.Queue[Stored]:
         sender = f"{item.event.channel}:{item.event.user_id}".encode()

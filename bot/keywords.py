@@ -8,11 +8,11 @@ to a dossier's notices, allowed only from the phone on the dossier.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 from bot.channels.base import InboundMessage, OutboundMessage
 from bot.channels.sms.keywords import parse_keyword
+from bot.dbthreads import DbThreads
 from bot.inbound import Answer
 from core.dossiers.repository import DossierRepository
 from core.messaging.identities import Identities
@@ -45,8 +45,9 @@ class SmsKeywords:
     """An interceptor of the inbound pipeline, for the SMS channel only."""
 
     def __init__(
-        self, *, identities: Identities, dossiers: DossierRepository, answer: Answer
+        self, *, identities: Identities, dossiers: DossierRepository, answer: Answer, db: DbThreads
     ) -> None:
+        self.db = db
         self.identities = identities
         self.dossiers = dossiers
         self.answer = answer
@@ -64,9 +65,7 @@ class SmsKeywords:
         now = datetime.now(UTC)
         code = keyword.dossier_code
         if keyword.kind == "stop":
-            await asyncio.to_thread(
-                self.identities.set_opted_out, "sms", message.user_id, True, now=now
-            )
+            await self.db(self.identities.set_opted_out, "sms", message.user_id, True, now=now)
             return reply(STOPPED)
         if code is None:
             return reply(ASK_FOR_CODE if keyword.kind == "status" else ASK_FOR_CODE_TO_SUBSCRIBE)
@@ -78,10 +77,10 @@ class SmsKeywords:
                 message_id=message.message_id,
             )
             return await self.answer(question)
-        dossier = await asyncio.to_thread(self.dossiers.get, code)
+        dossier = await self.db(self.dossiers.get, code)
         if dossier is None:
             return reply(UNKNOWN_DOSSIER.format(code=code))
         if dossier.phone != message.user_id:
             return reply(NOT_OWNER.format(code=code))
-        await asyncio.to_thread(self.identities.subscribe, code, "sms", message.user_id, now=now)
+        await self.db(self.identities.subscribe, code, "sms", message.user_id, now=now)
         return reply(SUBSCRIBED.format(code=code))

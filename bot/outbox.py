@@ -300,14 +300,6 @@ class Outbox:
             ).all()
         return {state: int(n) for state, n in rows}
 
-    def next_due(self) -> datetime | None:
-        with Session(self.engine) as session:
-            return session.scalar(
-                select(func.min(OutboxMessage.next_attempt_at)).where(
-                    OutboxMessage.state == "queued"
-                )
-            )
-
 
 _outbox = cast(Table, OutboxMessage.__table__)
 # Only a message still `sending` is touched: a delivery report that came first stays.

@@ -55,6 +55,3 @@ class RateLimiter:
             return 0.0
         stats = await self.limiter.get_window_stats(item, *key)
         return max(0.05, stats.reset_time - time.time())
-
-    async def test(self, rate: Rate, *key: str) -> bool:
-        return await self.limiter.test(rate.item(), *key)

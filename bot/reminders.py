@@ -33,9 +33,9 @@ from bot.outbox import Envelope, Outbox
 from core.db import dialect_insert
 from core.dossiers.model import OPEN_STATUSES, DossierData, DossierStatus, StatusChange
 from core.dossiers.repository import SqlDossierRepository
-from core.dossiers.tables import StatusHistoryRecord
+from core.dossiers.tables import DossierRecord, StatusHistoryRecord
 from core.logging import get_logger
-from core.messaging.tables import ChannelIdentity, Subscription
+from core.messaging.tables import ChannelIdentity, OutboxMessage, Subscription
 from core.offices import OfficeDirectory
 from core.reminders import (
     Audience,
@@ -246,8 +246,6 @@ class NoticeWorker:
 
     def plan_overdue(self, *, now: datetime) -> int:
         """One apology notice for each open dossier past its due date that has none yet."""
-        from core.dossiers.tables import DossierRecord
-
         has_notice = select(NoticeRecord.dossier_code).where(NoticeRecord.kind == "overdue")
         query = (
             select(DossierRecord.code)
@@ -377,8 +375,6 @@ class NoticeWorker:
 
     def outcomes(self, keys: Sequence[str]) -> dict[str, str]:
         """The outbox states of the messages queued under `keys` (and their fallbacks)."""
-        from core.messaging.tables import OutboxMessage
-
         states: dict[str, str] = {}
         with Session(self.engine) as session:
             for start in range(0, len(keys), 500):
@@ -393,8 +389,6 @@ class NoticeWorker:
 
 
 def _fallback_of(keys: Sequence[str]) -> Any:
-    from core.messaging.tables import OutboxMessage
-
     return OutboxMessage.key.in_([f"{k}>{c}" for k in keys for c in ("zns", "sms")])
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.handoff.store import VolunteerView
+from bot.handoff.store import VolunteerView, volunteer_view
 from core.people.passwords import hash_password
 from core.people.tables import AuditEntry, Invite, StaffAccount, Volunteer
 
@@ -35,17 +35,6 @@ class StaffView:
     display_name: str
     active: bool
     created_at: datetime
-
-
-def _view(row: Volunteer) -> VolunteerView:
-    return VolunteerView(
-        id=row.id,
-        name=row.name,
-        channel=row.channel,
-        user_id=row.user_id,
-        on_duty=row.on_duty,
-        active=row.active,
-    )
 
 
 def add_volunteer(
@@ -81,7 +70,7 @@ def add_volunteer(
         session.add(
             AuditEntry(actor=actor, action="volunteer.add", target=f"volunteer:{row.id}", at=now)
         )
-        return _view(row)
+        return volunteer_view(row)
 
 
 def list_volunteers(engine: Engine, *, include_removed: bool = False) -> list[VolunteerView]:
@@ -89,7 +78,7 @@ def list_volunteers(engine: Engine, *, include_removed: bool = False) -> list[Vo
         query = select(Volunteer).order_by(Volunteer.id)
         if not include_removed:
             query = query.where(Volunteer.active.is_(True))
-        return [_view(v) for v in session.scalars(query)]
+        return [volunteer_view(v) for v in session.scalars(query)]
 
 
 def remove_volunteer(
@@ -104,7 +93,7 @@ def remove_volunteer(
         session.add(
             AuditEntry(actor=actor, action="volunteer.remove", target=f"volunteer:{row.id}", at=now)
         )
-        return _view(row)
+        return volunteer_view(row)
 
 
 def new_invite_code() -> str:

@@ -99,7 +99,7 @@ class ClaimResult:
     held: int | None = None
 
 
-def _volunteer(row: Volunteer) -> VolunteerView:
+def volunteer_view(row: Volunteer) -> VolunteerView:
     return VolunteerView(
         id=row.id,
         name=row.name,
@@ -149,7 +149,7 @@ class HandoffStore:
                 )
             )
             if volunteer is not None:
-                return Sender(_volunteer(volunteer), None)
+                return Sender(volunteer_view(volunteer), None)
             return Sender(None, self._citizen(session, channel, user_id, rating_since))
 
     def _citizen(
@@ -193,7 +193,7 @@ class HandoffStore:
     def volunteer(self, volunteer_id: int) -> VolunteerView | None:
         with Session(self.engine) as session:
             row = session.get(Volunteer, volunteer_id)
-            return _volunteer(row) if row is not None else None
+            return volunteer_view(row) if row is not None else None
 
     def held_by(self, volunteer_id: int) -> TicketView | None:
         with Session(self.engine) as session:
@@ -280,7 +280,7 @@ class HandoffStore:
                 return Opened(_ticket(existing), existing=True, notified=0)
             volunteers = (
                 [
-                    _volunteer(v)
+                    volunteer_view(v)
                     for v in session.scalars(
                         select(Volunteer)
                         .where(
@@ -407,7 +407,7 @@ class HandoffStore:
         rows = session.scalars(
             select(Volunteer).where(Volunteer.id.in_(ids)).order_by(Volunteer.id)
         )
-        return [_volunteer(v) for v in rows]
+        return [volunteer_view(v) for v in rows]
 
     # ------------------------------------------------------------------ relay
     def citizen_wrote(
@@ -614,7 +614,7 @@ class HandoffStore:
                 update(Invite).where(Invite.code == invite.code).values(volunteer_id=row.id)
             )
             self._audit(session, f"volunteer:{row.id}", "enrol", f"invite:{invite.code}", now)
-            return _volunteer(row)
+            return volunteer_view(row)
 
     # ------------------------------------------------------------------- audit
     def audit(
