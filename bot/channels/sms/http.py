@@ -29,6 +29,7 @@ from bot.channels.base import (
     Unauthorized,
     WebhookRequest,
 )
+from bot.channels.client import provider_client
 from bot.channels.sms.common import (
     CHANNEL,
     DEFAULT_PRICE_PER_PART_VND,
@@ -125,7 +126,7 @@ class HttpSmsChannel:
         self.max_parts = max_parts
         self.requests_per_second = requests_per_second or self.REQUESTS_PER_SECOND
         self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=timeout_seconds)
+        self._client = client or provider_client(timeout=timeout_seconds)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HttpSmsChannel:

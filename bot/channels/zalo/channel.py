@@ -29,6 +29,7 @@ from bot.channels.base import (
     Unauthorized,
     WebhookRequest,
 )
+from bot.channels.client import provider_client
 from bot.channels.zalo import oa, zns
 from bot.channels.zalo.errors import (
     AccessTokenError,
@@ -203,9 +204,9 @@ def _http_and_tokens(
     """A new HTTP client for a channel, and its token manager (`tokens`, or a new one over
     `store`). Settings are checked before the client is opened."""
     if tokens is not None:
-        return httpx.AsyncClient(timeout=HTTP_TIMEOUT), tokens
+        return provider_client(timeout=HTTP_TIMEOUT), tokens
     config = _token_settings(settings)
-    http = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
+    http = provider_client(timeout=HTTP_TIMEOUT)
     return http, _manager(config, store=store, http=http, lock=lock)
 
 
