@@ -7,7 +7,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from bot.handoff import HandoffService, install_handoff
 from bot.inbound import TOO_FAST_REPLY, InboundPipeline
 from bot.inbox import Inbox
 from bot.keywords import SmsKeywords
-from bot.metrics import REGISTRY, REJECTED
+from bot.metrics import OUTBOX_WAIT, REGISTRY, REJECTED
 from bot.outbox import Outbox
 from bot.questions import QuestionRecorder
 from bot.rasa import RasaClient, RasaUnavailable
@@ -68,7 +68,8 @@ class Gateway:
     limiter: RateLimiter
     channels: dict[str, Channel]
     outbox: Outbox
-    dispatcher: Dispatcher
+    # None: the worker sends (MOTCUA_GATEWAY_DELIVERY off)
+    dispatcher: Dispatcher | None
     pipeline: InboundPipeline
     db: DbThreads
     questions: QuestionRecorder
@@ -86,13 +87,45 @@ class Gateway:
 
             log.info("telegram: long polling instead of the webhook (development)")
             self.tasks.append(asyncio.create_task(poll(telegram, handle, stop=self.stop)))  # type: ignore[arg-type]
-        self.tasks.append(asyncio.create_task(self.dispatcher.run(self.stop)))
+        if self.dispatcher is not None:
+            self.tasks.append(asyncio.create_task(self.dispatcher.run(self.stop)))
         self.tasks.append(asyncio.create_task(self.pipeline.run(self.stop)))
+        self.tasks.append(asyncio.create_task(self.watch_outbox()))
         self.tasks.append(asyncio.create_task(self.questions.run(self.stop)))
+
+    async def outbox_wait_seconds(self) -> float:
+        """How long the longest-waiting due outbound message has waited (0 when none)."""
+        now = datetime.now(UTC)
+        oldest = await self.db(self.outbox.oldest_due, now=now)
+        waited = 0.0 if oldest is None else max((now - oldest).total_seconds(), 0.0)
+        OUTBOX_WAIT.set(waited)
+        return waited
+
+    async def watch_outbox(self, *, every: float = 30.0, warn_after: float = 60.0) -> None:
+        """Says so in the log when replies wait: nobody is delivering them (no worker running,
+        or the platform is refusing everything)."""
+        while not self.stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), timeout=every)
+            if self.stop.is_set():
+                return
+            try:
+                waited = await self.outbox_wait_seconds()
+            except Exception as exc:  # noqa: BLE001 - the database trouble is logged elsewhere
+                log.warning("outbox check failed", error=type(exc).__name__)
+                continue
+            if waited > warn_after:
+                log.warning(
+                    "outbound messages are waiting: is the worker (motcua reminders worker) "
+                    "running and can it reach the platforms?",
+                    oldest_waiting_seconds=round(waited),
+                    gateway_delivery=self.dispatcher is not None,
+                )
 
     async def aclose(self) -> None:
         self.stop.set()
-        self.dispatcher.wake()
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
         if self.tasks:
             _done, pending = await asyncio.wait(self.tasks, timeout=10)
             for task in pending:
@@ -114,7 +147,16 @@ def build_gateway(settings: Settings) -> Gateway:
     channels = build_channels(settings, token_store=SqlTokenStore(engine, provider="zalo"))
     outbox = Outbox(engine, lease=timedelta(seconds=settings.outbox_lease_seconds))
     db = DbThreads(engine)
-    dispatcher = Dispatcher(outbox, channels, limiter=limiter, rates=send_rates(settings), db=db)
+    dispatcher = None
+    if settings.gateway_delivery:
+        dispatcher = Dispatcher(
+            outbox,
+            channels,
+            limiter=limiter,
+            rates=send_rates(settings),
+            db=db,
+            idle_seconds=settings.delivery_poll_seconds,
+        )
     pipeline = InboundPipeline(
         inbox=Inbox(engine, retry_after=timedelta(seconds=settings.inbox_retry_seconds)),
         outbox=outbox,
@@ -335,9 +377,16 @@ async def healthz(request: Request) -> Response:
         checks["model"] = Path(str(status.get("model_file"))).name
     except RasaUnavailable as exc:
         checks["rasa"] = f"error: {exc}"
+    # For the operator, not a readiness condition: a gateway whose messages wait for delivery
+    # still accepts and keeps every message.
+    delivery: dict[str, Any] = {"by": "gateway" if gateway.dispatcher is not None else "worker"}
+    if checks["database"] == "ok":
+        with contextlib.suppress(Exception):
+            waited = await asyncio.wait_for(gateway.outbox_wait_seconds(), timeout=3)
+            delivery["oldest_waiting_seconds"] = round(waited, 1)
     ready = all(checks[k] in ("ok", "in-process") for k in ("database", "redis", "rasa"))
     return JSONResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks},
+        {"status": "ok" if ready else "unavailable", "checks": checks, "delivery": delivery},
         status_code=200 if ready else 503,
     )
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
+from prometheus_client import start_http_server
 from sqlalchemy import Engine
 
 from bot.channels import build_channels, send_rates
@@ -24,6 +25,7 @@ from bot.handoff.people import (
     list_volunteers,
     remove_volunteer,
 )
+from bot.metrics import REGISTRY
 from bot.outbox import Outbox
 from bot.questions import classify_questions
 from bot.rasa import RasaClient
@@ -92,6 +94,7 @@ def build(settings: Settings) -> tuple[NoticeWorker, Dispatcher]:
         limiter=RateLimiter(settings.redis_url),
         rates=send_rates(settings),
         db=DbThreads(engine),
+        idle_seconds=settings.delivery_poll_seconds,
     )
     return worker, dispatcher
 
@@ -139,9 +142,14 @@ def reminders_run_once(
 def reminders_worker(
     interval: float = typer.Option(10.0, help="seconds between rounds", min=0.1),
 ) -> None:
-    """Plans, hands over and delivers notices forever, until SIGINT or SIGTERM."""
+    """Plans and hands over notices, and delivers every outbound message (replies, relays and
+    notices), forever, until SIGINT or SIGTERM."""
     settings = command_settings()
     worker, dispatcher = build(settings)
+    if settings.worker_metrics_port is not None:
+        host, port = settings.http_host, settings.worker_metrics_port
+        start_http_server(port, addr=host, registry=REGISTRY)
+        log.info("worker metrics", url=f"http://{host}:{port}/metrics")
 
     async def run() -> None:
         stop = asyncio.Event()

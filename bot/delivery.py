@@ -75,9 +75,10 @@ class Dispatcher:
 
     async def _loop(self, stop: asyncio.Event) -> None:
         failures = 0
+        idle = False
         while not stop.is_set():
             try:
-                sent = await self.drain_once()
+                sent = await self.drain_once(peek=idle)
                 failures = 0
             except Exception as exc:
                 failures += 1
@@ -94,14 +95,20 @@ class Dispatcher:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=delay)
                 continue
-            if sent == 0:
+            idle = sent == 0
+            if idle:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self.idle_seconds)
 
-    async def drain_once(self) -> int:
-        """Claims one batch of due messages and sends them; returns how many were claimed."""
-        claimed = await self.db(self.outbox.claim, now=self.clock(), limit=self.batch)
+    async def drain_once(self, *, peek: bool = False) -> int:
+        """Claims one batch of due messages and sends them; returns how many were claimed.
+        With `peek`, a read looks first and the claim (a write) is made only when something is
+        due: an idle loop that polls often then leaves SQLite's single write lock to others."""
+        now = self.clock()
+        if peek and not await self.db(self.outbox.has_due, now=now):
+            return 0
+        claimed = await self.db(self.outbox.claim, now=now, limit=self.batch)
         if not claimed:
             return 0
         groups: dict[tuple[str, str], list[Claimed]] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -48,5 +48,11 @@ WEBHOOK_EVENTS = Counter(
     "motcua_webhook_events_total",
     "Webhook events by channel and outcome (accepted, duplicate, ignored, report).",
     ["channel", "outcome"],
+    registry=REGISTRY,
+)
+OUTBOX_WAIT = Gauge(
+    "motcua_outbox_oldest_waiting_seconds",
+    "How long the longest-waiting due outbound message has waited; growing means nobody is "
+    "delivering (is the worker running?) or a platform refuses everything.",
     registry=REGISTRY,
 )

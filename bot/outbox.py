@@ -151,15 +151,28 @@ class Outbox:
         return len(result.all())
 
     # -------------------------------------------------------------------- claim
+    def has_due(self, *, now: datetime) -> bool:
+        """Whether `claim` would find anything (a read, no lock taken)."""
+        with Session(self.engine) as session:
+            return session.scalar(select(OutboxMessage.id).where(_due(now)).limit(1)) is not None
+
+    def oldest_due(self, *, now: datetime) -> datetime | None:
+        """When the longest-waiting due message became due; None when nothing waits."""
+        with Session(self.engine) as session:
+            value = session.scalar(
+                select(func.min(OutboxMessage.next_attempt_at)).where(
+                    OutboxMessage.state == "queued", OutboxMessage.next_attempt_at <= now
+                )
+            )
+        if value is None:
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
     def claim(self, *, now: datetime, limit: int, lease: timedelta | None = None) -> list[Claimed]:
         """Takes up to `limit` due messages (queued and due, or sending with a lapsed lease)."""
-        due = or_(
-            and_(OutboxMessage.state == "queued", OutboxMessage.next_attempt_at <= now),
-            and_(OutboxMessage.state == "sending", OutboxMessage.claimed_until < now),
-        )
         pick = (
             select(OutboxMessage.id)
-            .where(due)
+            .where(_due(now))
             .order_by(OutboxMessage.next_attempt_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -299,6 +312,14 @@ class Outbox:
                 select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
             ).all()
         return {state: int(n) for state, n in rows}
+
+
+def _due(now: datetime) -> Any:
+    """Queued and due, or being sent by a sender whose lease ran out (it crashed)."""
+    return or_(
+        and_(OutboxMessage.state == "queued", OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.state == "sending", OutboxMessage.claimed_until < now),
+    )
 
 
 _outbox = cast(Table, OutboxMessage.__table__)

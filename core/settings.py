@@ -66,6 +66,15 @@ class Settings(BaseSettings):
     # is taken over after this long
     outbox_lease_seconds: float = Field(default=30, ge=1, le=3600)
     inbox_retry_seconds: float = Field(default=60, ge=1, le=3600)
+    # Who calls the platforms: the worker (`motcua reminders worker`) sends every outbound
+    # message, so a gateway that dies mid-request never leaves a send in doubt. A set-up that
+    # runs the gateway alone, without a worker, turns the gateway's own delivery on.
+    gateway_delivery: bool = False
+    # How often an idle delivery loop looks for new messages (a reply waits at most this long)
+    delivery_poll_seconds: float = Field(default=0.1, ge=0.01, le=10)
+    # The worker's own Prometheus metrics (deliveries, send times), served on MOTCUA_HTTP_HOST
+    # at this port; unset = none
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # Human handoff (bot/handoff): how long an open ticket waits for a volunteer to claim it,
     # and whether volunteers are reached only in the province centre's working hours (outside
     # them the citizen gets the hotline and the office hours at once)

@@ -104,7 +104,9 @@ def start_gateway(
             rasa_url=rasa_server.url,
             rasa_timeout_seconds=2.0,
             hotline="0203 1234 567",
-            **settings,
+            # the gateway sends itself, as a set-up without a worker does; the stack tests
+            # (tests/e2e) deliver through the worker, the default
+            **({"gateway_delivery": True} | settings),
         )
     )
     server = local_server(app)

@@ -11,6 +11,7 @@ import json
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,11 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from structlog.testing import capture_logs
 
-from bot.app import create_app
+from bot.app import build_gateway, create_app
+from bot.channels.base import OutboundMessage
+from bot.outbox import Envelope
 from core.cli import alembic_config
 from core.settings import Settings
 from tests.conftest import LocalServer, free_port
@@ -284,3 +288,41 @@ def test_healthz_with_database_down(local_server: Any) -> None:
     response = httpx.get(f"{gateway.url}/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["database"].startswith("error")
+
+
+async def test_the_gateway_warns_when_outbound_messages_wait(tmp_path: Path) -> None:
+    """Nobody delivers (no worker running): the operator is told, with how long they waited."""
+    settings = _settings(tmp_path, "http://127.0.0.1:9")
+    gateway = build_gateway(settings)
+    try:
+        past = datetime.now(UTC) - timedelta(minutes=5)
+        message = OutboundMessage(channel="sms", user_id="+84912345678", text="Dạ")
+        await asyncio.to_thread(gateway.outbox.enqueue, [Envelope("k1", message)], now=past)
+        with capture_logs() as logs:
+            watch = asyncio.create_task(gateway.watch_outbox(every=0.01, warn_after=60))
+            async with asyncio.timeout(5):
+                while not any("is the worker" in e["event"] for e in logs):  # noqa: ASYNC110
+                    await asyncio.sleep(0.01)
+            gateway.stop.set()
+            await watch
+        warning = next(e for e in logs if "is the worker" in e["event"])
+        assert warning["log_level"] == "warning"
+        assert 290 <= warning["oldest_waiting_seconds"] <= 400
+        assert warning["gateway_delivery"] is False
+        assert "+84912345678" not in str(logs)
+    finally:
+        await gateway.aclose()
+
+
+async def test_no_warning_while_nothing_waits(tmp_path: Path) -> None:
+    gateway = build_gateway(_settings(tmp_path, "http://127.0.0.1:9"))
+    try:
+        with capture_logs() as logs:
+            watch = asyncio.create_task(gateway.watch_outbox(every=0.01, warn_after=60))
+            await asyncio.sleep(0.2)
+            gateway.stop.set()
+            await watch
+        assert not [e for e in logs if e["log_level"] == "warning"]
+        assert await gateway.outbox_wait_seconds() == 0.0
+    finally:
+        await gateway.aclose()

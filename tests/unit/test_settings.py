@@ -26,6 +26,18 @@ def test_defaults_are_the_embedded_ones() -> None:
     assert s.timezone == "Asia/Ho_Chi_Minh"
     assert s.telegram_api_base_url == "https://api.telegram.org/bot"
     assert not (s.telegram_enabled or s.zalo_enabled or s.sms_enabled)
+    # the worker sends; the gateway only queues
+    assert s.gateway_delivery is False
+    assert s.delivery_poll_seconds == 0.1
+    assert s.worker_metrics_port is None
+
+
+def test_the_gateway_can_be_told_to_deliver(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOTCUA_GATEWAY_DELIVERY", "true")
+    monkeypatch.setenv("MOTCUA_DELIVERY_POLL_SECONDS", "0.5")
+    s = load_settings()
+    assert s.gateway_delivery is True
+    assert s.delivery_poll_seconds == 0.5
 
 
 def test_env_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
@@ -50,6 +62,9 @@ def test_env_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: obje
         ("MOTCUA_RASA_URL", "localhost:5005"),
         ("MOTCUA_ACTIONS_PORT", "0"),
         ("MOTCUA_SMS_PROVIDER", "carrier-pigeon"),
+        ("MOTCUA_GATEWAY_DELIVERY", "sometimes"),
+        ("MOTCUA_DELIVERY_POLL_SECONDS", "0"),
+        ("MOTCUA_WORKER_METRICS_PORT", "-1"),
     ],
 )
 def test_invalid_value_names_the_variable(

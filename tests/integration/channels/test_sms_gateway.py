@@ -3,7 +3,9 @@ gateway's send URL, delivery reports, keywords, redelivery, forged and malformed
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.cli import build
+from core.settings import Settings
 from core.smstext import is_gsm7
 from tests.conftest import LocalServer
 from tests.integration.gateway_harness import Gateway, start_gateway, wait_for
@@ -158,3 +162,45 @@ def test_another_providers_path_is_not_mounted(env: Env) -> None:
     response = env.post({"id": "x", "from": PHONE, "text": "hi"}, path="/webhooks/sms/esms")
     assert response.status_code == 404
     assert env.post({}, path="/webhooks/telegram").status_code == 404
+
+
+def test_by_default_the_gateway_only_queues_and_the_workers_delivery_sends(
+    tmp_path: Path, local_server: Callable[[Any], LocalServer]
+) -> None:
+    """MOTCUA_GATEWAY_DELIVERY off (the default): no platform call is made from the gateway,
+    so a gateway that dies never leaves one in doubt; the worker's delivery sends the reply."""
+    sms = FakeSmsGateway()
+    channel = {
+        "sms_provider": "http",
+        "sms_http_send_url": local_server(sms.app()).url + "/send",
+        "sms_http_token": TOKEN,
+    }
+    gateway = start_gateway(tmp_path, local_server, gateway_delivery=False, **channel)
+    with httpx.Client(timeout=10) as client:
+        response = client.post(
+            gateway.url + "/webhooks/sms/http",
+            json={"id": "in-1", "from": PHONE, "text": "Lệ phí kết hôn?"},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert response.status_code == 200
+        wait_for(lambda: gateway.outbox_states() == [("sms", "queued"), ("sms", "queued")])
+        time.sleep(0.5)
+        assert sms.sent == []
+        delivery = client.get(gateway.url + "/healthz").json()["delivery"]
+        assert delivery["by"] == "worker"
+        assert delivery["oldest_waiting_seconds"] >= 0.5
+
+    _worker, dispatcher = build(Settings(database_url=str(gateway.engine.url), **channel))
+
+    async def deliver() -> int:
+        try:
+            return await dispatcher.drain_once()
+        finally:
+            for platform in dispatcher.channels.values():
+                await platform.aclose()
+
+    assert asyncio.run(deliver()) == 2
+    assert [m["to"] for m in sms.sent] == [PHONE, PHONE]
+    assert sms.sent[0]["text"].startswith("Da, ban noi: Le phi ket hon?")
+    assert gateway.outbox_states() == [("sms", "sent"), ("sms", "sent")]
+    gateway.engine.dispose()

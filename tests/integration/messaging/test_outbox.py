@@ -3,6 +3,7 @@ retries driven by SendError, permanent failures turning to fallbacks, rate limit
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -63,6 +64,58 @@ def test_a_message_not_yet_due_waits(engine: Engine) -> None:
     outbox.enqueue([Envelope("k1", sms("a"), not_before=T0 + timedelta(hours=1))], now=T0)
     assert outbox.claim(now=T0, limit=10) == []
     assert len(outbox.claim(now=T0 + timedelta(hours=1), limit=10)) == 1
+
+
+def test_has_due_and_oldest_due_see_what_a_claim_would_take(engine: Engine) -> None:
+    outbox = Outbox(engine)
+    assert not outbox.has_due(now=T0)
+    assert outbox.oldest_due(now=T0) is None
+    outbox.enqueue([Envelope("later", sms("b"), not_before=T0 + timedelta(hours=1))], now=T0)
+    assert not outbox.has_due(now=T0)
+    assert outbox.oldest_due(now=T0) is None
+    outbox.enqueue([Envelope("now", sms("a"))], now=T0)
+    assert outbox.has_due(now=T0)
+    assert outbox.oldest_due(now=T0 + timedelta(seconds=5)) == T0
+    assert [c.key for c in outbox.claim(now=T0, limit=10, lease=timedelta(seconds=30))] == ["now"]
+    # being sent under a running lease: not due, and not waiting either
+    assert not outbox.has_due(now=T0 + timedelta(seconds=29))
+    assert outbox.oldest_due(now=T0 + timedelta(seconds=29)) is None
+    # its sender died: due again
+    assert outbox.has_due(now=T0 + timedelta(seconds=31))
+
+
+async def test_a_peeking_drain_sends_what_is_due_and_nothing_early(engine: Engine) -> None:
+    outbox, channel, clock = Outbox(engine), ScriptedChannel(), Clock()
+    dispatcher = Dispatcher(outbox, {"sms": channel}, limiter=RateLimiter(), rates={}, clock=clock)
+    outbox.enqueue([Envelope("k1", sms("a"), not_before=T0 + timedelta(seconds=10))], now=T0)
+    assert await dispatcher.drain_once(peek=True) == 0
+    assert states(engine) == {"k1": "queued"}
+    clock.advance(10)
+    assert await dispatcher.drain_once(peek=True) == 1
+    assert [m.text for m in channel.sent] == ["a"]
+
+
+async def test_an_idle_loop_finds_messages_queued_by_another_process(engine: Engine) -> None:
+    """The worker is not woken by the gateway that queues a reply: its poll finds it."""
+    outbox, channel = Outbox(engine), ScriptedChannel()
+    dispatcher = Dispatcher(
+        outbox, {"sms": channel}, limiter=RateLimiter(), rates={}, idle_seconds=0.05
+    )
+    stop = asyncio.Event()
+    delivery = asyncio.create_task(dispatcher.run(stop))
+    try:
+        await asyncio.sleep(0.2)  # idle by now
+        await asyncio.to_thread(
+            Outbox(engine).enqueue, [Envelope("k1", sms("a"))], now=datetime.now(UTC)
+        )
+        async with asyncio.timeout(5):
+            while not channel.sent:  # noqa: ASYNC110 - observing a fake, not waiting on our code
+                await asyncio.sleep(0.01)
+    finally:
+        stop.set()
+        dispatcher.wake()
+        await delivery
+    assert [m.text for m in channel.sent] == ["a"]
 
 
 @pytest.mark.storage
