@@ -102,8 +102,9 @@ class Gateway:
         return waited
 
     async def watch_outbox(self, *, every: float = 30.0, warn_after: float = 60.0) -> None:
-        """Says so in the log when replies wait: nobody is delivering them (no worker running,
-        or the platform is refusing everything)."""
+        """Says so in the log when due messages wait unclaimed: nobody is delivering them (no
+        worker running, or it cannot reach the database). A platform that refuses messages does
+        not show here: those wait for their retry time, and the worker logs each failure."""
         while not self.stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), timeout=every)
@@ -117,7 +118,7 @@ class Gateway:
             if waited > warn_after:
                 log.warning(
                     "outbound messages are waiting: is the worker (motcua reminders worker) "
-                    "running and can it reach the platforms?",
+                    "running?",
                     oldest_waiting_seconds=round(waited),
                     gateway_delivery=self.dispatcher is not None,
                 )

@@ -148,7 +148,10 @@ def reminders_worker(
     worker, dispatcher = build(settings)
     if settings.worker_metrics_port is not None:
         host, port = settings.http_host, settings.worker_metrics_port
-        start_http_server(port, addr=host, registry=REGISTRY)
+        try:
+            start_http_server(port, addr=host, registry=REGISTRY)
+        except OSError as exc:
+            fail(f"MOTCUA_WORKER_METRICS_PORT: cannot listen on {host}:{port}: {exc.strerror}")
         log.info("worker metrics", url=f"http://{host}:{port}/metrics")
 
     async def run() -> None:

@@ -52,7 +52,7 @@ WEBHOOK_EVENTS = Counter(
 )
 OUTBOX_WAIT = Gauge(
     "motcua_outbox_oldest_waiting_seconds",
-    "How long the longest-waiting due outbound message has waited; growing means nobody is "
-    "delivering (is the worker running?) or a platform refuses everything.",
+    "How long the longest-waiting due outbound message has waited unclaimed; growing means "
+    "nobody is delivering (is the worker running?).",
     registry=REGISTRY,
 )
