@@ -69,7 +69,6 @@ class Stack:
         model_path: Path,
         env: Mapping[str, str] | None = None,
         echo: bool = False,
-        with_worker: bool = True,
     ) -> None:
         base = dict(os.environ if env is None else env)
         base["MOTCUA_RASA_URL"] = rasa_url
@@ -101,11 +100,9 @@ class Stack:
             ),
             Service("actions", [str(APP_PYTHON), "-m", "actions"], base),
             Service("gateway", [str(APP_PYTHON), "-m", "bot"], base),
+            # the worker also sends every reply the gateway queues
+            Service("worker", [str(APP_PYTHON), "-m", "bot.cli", "reminders", "worker"], base),
         ]
-        if with_worker:
-            self.services.append(
-                Service("worker", [str(APP_PYTHON), "-m", "bot.cli", "reminders", "worker"], base)
-            )
 
     def start(self) -> None:
         # Each service gets its own process group: Ctrl-C reaches only this supervisor, which
