@@ -21,7 +21,7 @@ migrate: setup ## apply database migrations
 
 demo: migrate ## load the procedure catalog and the demo dossiers (idempotent)
 	@$(VENV)/bin/motcua import-procedures data/procedures
-	@$(VENV)/bin/motcua import-dossiers data/demo/dossiers.csv
+	@$(VENV)/bin/motcua import-dossiers --no-notices data/demo/dossiers.csv
 
 run: setup train demo ## start Rasa, actions, gateway and reminder worker; Ctrl-C stops all
 	@$(PY) -m bot.devstack

@@ -209,12 +209,14 @@ def import_csv(
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_batch: Callable[[UpsertResult], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    notices: bool = True,
 ) -> ImportReport:
     """Imports a §6 CSV file into `repository` (see the module docstring).
 
     Each batch is one `upsert_many` call (one transaction) with source `csv` at `now` (default:
     the clock). `on_batch` receives each batch's `UpsertResult`, with its status changes, once
-    it is stored; `on_progress(lines_read, total_lines)` is called as batches go out.
+    it is stored; `on_progress(lines_read, total_lines)` is called as batches go out. With
+    `notices=False` its status changes call for no notice (`upsert_many`).
     Raises CsvFormatError, before writing anything, when the file cannot be imported at all.
     """
     total_lines = check_utf8(path)
@@ -250,7 +252,11 @@ def import_csv(
                 ready = list(batch)
                 batch.clear()
                 pending = writer.submit(
-                    repository.upsert_many, ready, source=ChangeSource.CSV, now=at
+                    repository.upsert_many,
+                    ready,
+                    source=ChangeSource.CSV,
+                    now=at,
+                    notices=notices,
                 )
             if on_progress is not None:
                 on_progress(last_line, total_lines)
@@ -305,6 +311,14 @@ def import_dossiers_command(
     batch_size: Annotated[
         int, typer.Option(min=1, help="rows per transaction")
     ] = DEFAULT_BATCH_SIZE,
+    notices: Annotated[
+        bool,
+        typer.Option(
+            "--notices/--no-notices",
+            help="plan notices for the status changes; --no-notices for demo data or a "
+            "history loaded after the fact (citizens are not written to)",
+        ),
+    ] = True,
 ) -> None:
     """Upserts dossiers from a CSV file (CONTRACT §6).
 
@@ -325,6 +339,7 @@ def import_dossiers_command(
                     tz=settings.tz,
                     batch_size=batch_size,
                     on_progress=advance,
+                    notices=notices,
                 )
             except CsvFormatError as exc:
                 fail(str(exc))

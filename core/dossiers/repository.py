@@ -62,9 +62,16 @@ class DossierRepository(Protocol):
         ...
 
     def upsert_many(
-        self, rows: Iterable[DossierData], *, source: ChangeSource, now: datetime
+        self,
+        rows: Iterable[DossierData],
+        *,
+        source: ChangeSource,
+        now: datetime,
+        notices: bool = True,
     ) -> UpsertResult:
-        """Creates or updates dossiers by code (module docstring); returns counts and changes."""
+        """Creates or updates dossiers by code (module docstring); returns counts and changes.
+        With `notices=False` the status changes are recorded as already planned: they call for
+        no notice to the citizen (demo data, or a history loaded after the fact)."""
         ...
 
     def history(self, code: str) -> list[StatusEvent]:
@@ -133,7 +140,12 @@ class InMemoryDossierRepository:
         return sorted(found, key=lambda d: (d.received_at, d.code), reverse=True)
 
     def upsert_many(
-        self, rows: Iterable[DossierData], *, source: ChangeSource, now: datetime
+        self,
+        rows: Iterable[DossierData],
+        *,
+        source: ChangeSource,
+        now: datetime,
+        notices: bool = True,  # nothing plans notices from the in-memory twin
     ) -> UpsertResult:
         source = ChangeSource(source)
         created = updated = unchanged = 0
@@ -179,7 +191,14 @@ class InMemoryDossierRepository:
 
 
 _COLUMNS = (*DATA_FIELDS, "updated_at")
-_HISTORY_COLUMNS = ("dossier_code", "old_status", "new_status", "changed_at", "source")
+_HISTORY_COLUMNS = (
+    "dossier_code",
+    "old_status",
+    "new_status",
+    "changed_at",
+    "source",
+    "planned_at",
+)
 _PG_ARRAY_TYPES = {
     "received_at": "timestamptz",
     "due_at": "timestamptz",
@@ -187,6 +206,7 @@ _PG_ARRAY_TYPES = {
     "returned_at": "timestamptz",
     "updated_at": "timestamptz",
     "changed_at": "timestamptz",
+    "planned_at": "timestamptz",
 }
 
 
@@ -291,14 +311,21 @@ class SqlDossierRepository:
             return [_to_dossier(row) for row in conn.execute(query)]
 
     def upsert_many(
-        self, rows: Iterable[DossierData], *, source: ChangeSource, now: datetime
+        self,
+        rows: Iterable[DossierData],
+        *,
+        source: ChangeSource,
+        now: datetime,
+        notices: bool = True,
     ) -> UpsertResult:
         source = ChangeSource(source)
         created = updated = unchanged = 0
         changes: list[StatusChange] = []
         with self._engine.begin() as conn:
             for chunk in _chunks(rows, self._batch_size):
-                part = self._upsert_chunk(conn, chunk, source=source, now=now)
+                part = self._upsert_chunk(
+                    conn, chunk, source=source, now=now, planned_at=None if notices else now
+                )
                 created += part.created
                 updated += part.updated
                 unchanged += part.unchanged
@@ -320,7 +347,13 @@ class SqlDossierRepository:
         return self._select.where(dossiers.c.code.in_(codes))
 
     def _upsert_chunk(
-        self, conn: Connection, chunk: Sequence[DossierData], *, source: ChangeSource, now: datetime
+        self,
+        conn: Connection,
+        chunk: Sequence[DossierData],
+        *,
+        source: ChangeSource,
+        now: datetime,
+        planned_at: datetime | None,
     ) -> UpsertResult:
         query = self._where_codes(sorted(row.code for row in chunk))
         if self._postgres:
@@ -349,6 +382,7 @@ class SqlDossierRepository:
                 "new_status": c.new_status.value,
                 "changed_at": c.at,
                 "source": source.value,
+                "planned_at": planned_at,
             }
             for c in changes
         ]

@@ -241,3 +241,35 @@ def test_times_keep_their_instant_whatever_the_zone(repo: DossierRepository) -> 
     same = dossier(1, received_at=received.astimezone(UTC), due_at=due.astimezone(HCM))
     result = repo.upsert_many([same], source=ChangeSource.CSV, now=NOW2)
     assert result.unchanged == 1
+
+
+@pytest.mark.storage
+@pytest.mark.parametrize("tier", [t for t in TIERS if t != "memory"])
+def test_changes_recorded_without_notices_are_already_planned(
+    tier: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from core.dossiers.tables import StatusHistoryRecord
+
+    with migrated_database(tier, request, tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            repo = SqlDossierRepository(engine, batch_size=3)
+            quiet = repo.upsert_many(
+                [dossier(i) for i in range(1, 5)], source=ChangeSource.CSV, now=NOW1, notices=False
+            )
+            loud = repo.upsert_many(
+                [dossier(1, status=S.RESULT_READY)], source=ChangeSource.CSV, now=NOW2
+            )
+            assert (len(quiet.changes), len(loud.changes)) == (4, 1)
+            with Session(engine) as session:
+                planned = session.execute(
+                    select(StatusHistoryRecord.new_status, StatusHistoryRecord.planned_at).order_by(
+                        StatusHistoryRecord.id
+                    )
+                ).all()
+            assert planned == [("received", NOW1)] * 4 + [("result_ready", None)]
+        finally:
+            engine.dispose()

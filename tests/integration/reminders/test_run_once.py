@@ -70,7 +70,7 @@ class Scenario:
             raise result.exception
         return result.output
 
-    def status(self, status: str, **times: str) -> None:
+    def status(self, status: str, *options: str, **times: str) -> None:
         row = {
             "received_at": "2027-01-25T08:00:00",
             "due_at": "2027-02-05T17:00:00",
@@ -84,7 +84,7 @@ class Scenario:
         )
         path = self.tmp_path / f"{status}.csv"
         path.write_text(HEADER + "\n" + line + "\n", encoding="utf-8")
-        self.cli("import-dossiers", str(path))
+        self.cli("import-dossiers", *options, str(path))
 
     def run(self, now: str) -> tuple[int, int, int]:
         out = self.cli("reminders", "run-once", "--now", now)
@@ -162,7 +162,7 @@ def test_a_dossier_imported_already_ready_gets_its_notice(scenario: Scenario) ->
 
 def test_supplement_request_says_what_to_do(scenario: Scenario) -> None:
     scenario.status("processing")
-    scenario.status("supplement_requested")
+    scenario.status("supplement_requested", due_at="2027-03-01T17:00:00")
     assert scenario.run("2027-02-01T10:00:00") == (1, 0, 0)
     assert "bo sung" in scenario.sms.sent[0]["text"].lower()
 
@@ -177,3 +177,18 @@ def test_a_failing_gateway_is_reported_and_retried_later(scenario: Scenario) -> 
     # the message stays queued and goes out with the next run, still only once
     scenario.run("2027-02-02T11:00:00")
     assert len(scenario.sms.sent) == 1
+
+
+def test_an_import_without_notices_writes_to_nobody_and_later_changes_still_do(
+    scenario: Scenario,
+) -> None:
+    """`make demo` imports with --no-notices: a configured SMS gateway never hears of the demo
+    phone numbers; a real change afterwards is announced as usual."""
+    scenario.status("result_ready", "--no-notices", result_ready_at="2027-02-01T09:00:00")
+    assert scenario.run("2027-02-01T10:00:00") == (0, 0, 0)
+    assert scenario.run("2027-02-10T10:00:00") == (0, 0, 0)  # nor pickup reminders
+    assert scenario.sms.sent == []
+    scenario.status("supplement_requested", due_at="2027-03-01T17:00:00")
+    sent, _skipped, failed = scenario.run("2027-02-10T10:05:00")
+    assert (sent, failed) == (1, 0)
+    assert [m["to"] for m in scenario.sms.sent] == ["+84912345678"]
