@@ -231,15 +231,19 @@ def volunteers_list(
 
 @volunteers_app.command("remove")
 def volunteers_remove(volunteer_id: int = typer.Argument(..., metavar="ID")) -> None:
-    """Removes a volunteer (their tickets and audit stay; their chat is a citizen's again)."""
+    """Removes a volunteer (their tickets and audit stay; their chat is a citizen's again); the
+    tickets they held are open again for another volunteer, or expire to the hotline."""
     engine = _people_database()
     try:
-        remove_volunteer(engine, volunteer_id, now=datetime.now(UTC))
+        removed = remove_volunteer(engine, volunteer_id, now=datetime.now(UTC))
     except EnrolmentError as exc:
         fail(str(exc))
     finally:
         engine.dispose()
     typer.echo(f"volunteer #{volunteer_id} removed")
+    if removed.released:
+        tickets = ", ".join(f"#{t}" for t in removed.released)
+        typer.echo(f"tickets open again: {tickets}")
 
 
 @volunteers_app.command("invite")

@@ -8,13 +8,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.handoff.store import VolunteerView, volunteer_view
 from core.people.passwords import hash_password
-from core.people.tables import AuditEntry, Invite, StaffAccount, Volunteer
+from core.people.tables import AuditEntry, Invite, StaffAccount, Ticket, Volunteer
 
 VOLUNTEER_CHANNELS = ("telegram", "zalo")
 MIN_PASSWORD_LENGTH = 10
@@ -81,19 +81,40 @@ def list_volunteers(engine: Engine, *, include_removed: bool = False) -> list[Vo
         return [volunteer_view(v) for v in session.scalars(query)]
 
 
+@dataclass(frozen=True, slots=True)
+class Removed:
+    volunteer: VolunteerView
+    # tickets the volunteer held, open again: another volunteer may claim them, or they
+    # expire and the citizen is given the hotline
+    released: tuple[int, ...]
+
+
 def remove_volunteer(
     engine: Engine, volunteer_id: int, *, now: datetime, actor: str = "cli"
-) -> VolunteerView:
-    """Deactivates a volunteer (history and audit stay); their chat is then a citizen's."""
+) -> Removed:
+    """Deactivates a volunteer (history and audit stay); their chat is then a citizen's, and
+    the tickets they held are open again."""
     with Session(engine) as session, session.begin():
         row = session.get(Volunteer, volunteer_id)
         if row is None or not row.active:
             raise EnrolmentError(f"no active volunteer #{volunteer_id}")
         row.active, row.on_duty = False, False
+        released = session.scalars(
+            update(Ticket)
+            .where(Ticket.state == "claimed", Ticket.volunteer_id == row.id)
+            .values(state="open", volunteer_id=None, claimed_at=None)
+            .returning(Ticket.id)
+        ).all()
         session.add(
             AuditEntry(actor=actor, action="volunteer.remove", target=f"volunteer:{row.id}", at=now)
         )
-        return volunteer_view(row)
+        for ticket_id in sorted(released):
+            session.add(
+                AuditEntry(
+                    actor=actor, action="ticket.release", target=f"ticket:{ticket_id}", at=now
+                )
+            )
+        return Removed(volunteer=volunteer_view(row), released=tuple(sorted(released)))
 
 
 def new_invite_code() -> str:

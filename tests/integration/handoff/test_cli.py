@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from core.db import make_engine
 from core.people.passwords import verify_password
-from core.people.tables import AuditEntry, Invite, StaffAccount
+from core.people.tables import AuditEntry, Invite, StaffAccount, Ticket
 from tests.unit.dossiers.storage import migrated_database
 
 PASSWORD = "một mật khẩu dài"
@@ -56,6 +57,48 @@ def test_volunteers_are_added_listed_and_removed(database_url: str) -> None:
         assert (exit_code, fragment in output) == (code, True), (args, output)
     _, listed = run("volunteers", "list")
     assert "removed" not in listed and "Lan Anh" in listed
+
+
+def test_removing_a_volunteer_opens_the_tickets_they_held(database_url: str) -> None:
+    """A removed volunteer will not answer: their citizens' tickets go back to the queue."""
+    for name, chat in (("Lan Anh", "5120482519"), ("Hà", "5120482520")):
+        assert run("volunteers", "add", "--name", name, "--telegram", chat)[0] == 0
+    at = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    engine = make_engine(database_url)
+    with Session(engine) as session, session.begin():
+        for state, volunteer in (("claimed", 1), ("closed", 1), ("claimed", 2), ("claimed", 1)):
+            session.add(
+                Ticket(
+                    citizen_channel="zalo",
+                    citizen_user_id="6142494823",
+                    state=state,
+                    reason="request_human",
+                    summary="Hỏi về hồ sơ",
+                    volunteer_id=volunteer,
+                    created_at=at,
+                    claimed_at=at,
+                )
+            )
+    code, output = run("volunteers", "remove", "1")
+    assert code == 0
+    assert "tickets open again: #1, #4" in output
+    with Session(engine) as session:
+        tickets = session.execute(
+            select(Ticket.id, Ticket.state, Ticket.volunteer_id, Ticket.claimed_at).order_by(
+                Ticket.id
+            )
+        ).all()
+        audit = session.scalars(
+            select(AuditEntry.target).where(AuditEntry.action == "ticket.release")
+        ).all()
+    engine.dispose()
+    assert tickets == [
+        (1, "open", None, None),
+        (2, "closed", 1, at),
+        (3, "claimed", 2, at),
+        (4, "open", None, None),
+    ]
+    assert sorted(audit) == ["ticket:1", "ticket:4"]
 
 
 def test_an_invite_code_is_printed_and_stored(database_url: str) -> None:
