@@ -57,6 +57,7 @@ from bot.console.questions import (
     group_questions,
     rasa_nlu_yaml,
 )
+from bot.console.reasons import vietnamese_reason
 from core.dossiers.csv_import import CsvFormatError, ImportReport, import_csv
 from core.logging import get_logger
 from core.people.tables import TICKET_STATES
@@ -120,6 +121,7 @@ _templates = Environment(
     lstrip_blocks=True,
 )
 _templates.filters["when"] = _when
+_templates.filters["reason"] = vietnamese_reason
 
 
 @dataclass

@@ -173,6 +173,9 @@ def test_upload_imports_and_reports_rejected_lines(console: Console) -> None:
     assert 'data-count="created">2<' in answer.text
     assert 'data-count="rejected">1<' in answer.text
     assert "<td>3</td>" in answer.text, "the rejected row is on line 3"
+    # the reasons in Vietnamese: the phone is not a number, the received time is missing
+    assert "Số điện thoại: không phải số điện thoại" in answer.text
+    assert "Ngày tiếp nhận: còn trống" in answer.text
     with Session(console.engine) as session:
         codes = session.scalars(select(dossiers.c.code).order_by(dossiers.c.code)).all()
         audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "upload")).one()
