@@ -35,6 +35,8 @@ from core.dossiers.model import (
     normalize_phone,
 )
 from core.dossiers.tables import StatusHistoryRecord, dossiers, status_history
+from core.reminders.policy import Notice, NoticeKind
+from core.reminders.tables import NoticeRecord
 from nlu.text.dossier_code import canonical_dossier_code
 
 __all__ = [
@@ -396,7 +398,31 @@ class SqlDossierRepository:
                 conn.execute(self._sqlite_upsert, writes)
             if history:
                 conn.execute(status_history.insert(), history)
+        if planned_at is not None and writes:
+            self._no_overdue_apology(conn, [w["code"] for w in writes], now=planned_at)
         return UpsertResult(created, updated, unchanged, tuple(changes))
+
+    def _no_overdue_apology(self, conn: Connection, codes: list[str], *, now: datetime) -> None:
+        """Dossiers written without notices never get the overdue apology either: it is planned
+        from the dossier's dates, not from a status change, so it is recorded as skipped."""
+        rows = [
+            {
+                "key": Notice(
+                    code=code, kind=NoticeKind.OVERDUE, sequence=0, due_at=now
+                ).idempotency_key,
+                "dossier_code": code,
+                "kind": NoticeKind.OVERDUE.value,
+                "sequence": 0,
+                "due_at": now,
+                "state": "skipped",
+                "planned_at": now,
+                "decided_at": now,
+                "outcome": "imported without notices",
+            }
+            for code in codes
+        ]
+        insert = postgresql.insert if self._postgres else sqlite.insert
+        conn.execute(insert(NoticeRecord).on_conflict_do_nothing(index_elements=["key"]), rows)
 
     def history(self, code: str) -> list[StatusEvent]:
         canonical = canonical_dossier_code(code)

@@ -252,6 +252,7 @@ def test_changes_recorded_without_notices_are_already_planned(
     from sqlalchemy.orm import Session
 
     from core.dossiers.tables import StatusHistoryRecord
+    from core.reminders.tables import NoticeRecord
 
     with migrated_database(tier, request, tmp_path) as url:
         engine = make_engine(url)
@@ -271,5 +272,11 @@ def test_changes_recorded_without_notices_are_already_planned(
                     )
                 ).all()
             assert planned == [("received", NOW1)] * 4 + [("result_ready", None)]
+            with Session(engine) as session:
+                apologies = session.execute(
+                    select(NoticeRecord.key, NoticeRecord.state).order_by(NoticeRecord.key)
+                ).all()
+            # the overdue apology comes from the dates, not a change: recorded as skipped
+            assert apologies == [(f"{dossier(i).code}:overdue:0", "skipped") for i in range(1, 5)]
         finally:
             engine.dispose()

@@ -184,11 +184,14 @@ def test_an_import_without_notices_writes_to_nobody_and_later_changes_still_do(
 ) -> None:
     """`make demo` imports with --no-notices: a configured SMS gateway never hears of the demo
     phone numbers; a real change afterwards is announced as usual."""
-    scenario.status("result_ready", "--no-notices", result_ready_at="2027-02-01T09:00:00")
-    assert scenario.run("2027-02-01T10:00:00") == (0, 0, 0)
-    assert scenario.run("2027-02-10T10:00:00") == (0, 0, 0)  # nor pickup reminders
+    # overdue (due 5 February) yet no apology
+    scenario.status("processing", "--no-notices")
+    assert scenario.run("2027-02-08T10:00:00") == (0, 0, 0)
+    scenario.status("result_ready", "--no-notices", result_ready_at="2027-02-09T09:00:00")
+    assert scenario.run("2027-02-09T10:00:00") == (0, 0, 0)
+    assert scenario.run("2027-02-20T10:00:00") == (0, 0, 0)  # nor pickup reminders
     assert scenario.sms.sent == []
     scenario.status("supplement_requested", due_at="2027-03-01T17:00:00")
-    sent, _skipped, failed = scenario.run("2027-02-10T10:05:00")
+    sent, _skipped, failed = scenario.run("2027-02-20T10:05:00")
     assert (sent, failed) == (1, 0)
     assert [m["to"] for m in scenario.sms.sent] == ["+84912345678"]
