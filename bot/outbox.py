@@ -159,14 +159,11 @@ class Outbox:
     def oldest_due(self, *, now: datetime) -> datetime | None:
         """When the longest-waiting due message became due; None when nothing waits."""
         with Session(self.engine) as session:
-            value = session.scalar(
+            return session.scalar(
                 select(func.min(OutboxMessage.next_attempt_at)).where(
                     OutboxMessage.state == "queued", OutboxMessage.next_attempt_at <= now
                 )
             )
-        if value is None:
-            return None
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
 
     def claim(self, *, now: datetime, limit: int, lease: timedelta | None = None) -> list[Claimed]:
         """Takes up to `limit` due messages (queued and due, or sending with a lapsed lease)."""

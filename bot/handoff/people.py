@@ -99,22 +99,24 @@ def remove_volunteer(
         if row is None or not row.active:
             raise EnrolmentError(f"no active volunteer #{volunteer_id}")
         row.active, row.on_duty = False, False
-        released = session.scalars(
-            update(Ticket)
-            .where(Ticket.state == "claimed", Ticket.volunteer_id == row.id)
-            .values(state="open", volunteer_id=None, claimed_at=None)
-            .returning(Ticket.id)
-        ).all()
+        released = sorted(
+            session.scalars(
+                update(Ticket)
+                .where(Ticket.state == "claimed", Ticket.volunteer_id == row.id)
+                .values(state="open", volunteer_id=None, claimed_at=None)
+                .returning(Ticket.id)
+            ).all()
+        )
         session.add(
             AuditEntry(actor=actor, action="volunteer.remove", target=f"volunteer:{row.id}", at=now)
         )
-        for ticket_id in sorted(released):
+        for ticket_id in released:
             session.add(
                 AuditEntry(
                     actor=actor, action="ticket.release", target=f"ticket:{ticket_id}", at=now
                 )
             )
-        return Removed(volunteer=volunteer_view(row), released=tuple(sorted(released)))
+        return Removed(volunteer=volunteer_view(row), released=tuple(released))
 
 
 def new_invite_code() -> str:

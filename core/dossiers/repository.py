@@ -22,6 +22,7 @@ from sqlalchemy import Engine, Row, String, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from core.db import dialect_insert
 from core.dossiers.model import (
     DATA_FIELDS,
     OPEN_STATUSES,
@@ -421,8 +422,8 @@ class SqlDossierRepository:
             }
             for code in codes
         ]
-        insert = postgresql.insert if self._postgres else sqlite.insert
-        conn.execute(insert(NoticeRecord).on_conflict_do_nothing(index_elements=["key"]), rows)
+        insert = dialect_insert(self._engine)(NoticeRecord)
+        conn.execute(insert.on_conflict_do_nothing(index_elements=["key"]), rows)
 
     def history(self, code: str) -> list[StatusEvent]:
         canonical = canonical_dossier_code(code)
